@@ -1,0 +1,6 @@
+//! placecheck: placement policies for Seldon Core 2 and Kubernetes.
+//!
+//! The pipeline is described in `docs/architecture.md`: source → inventory → facts → policy →
+//! finding → report.
+
+pub mod path;
