@@ -3,4 +3,7 @@
 //! The pipeline is described in `docs/architecture.md`: source → inventory → facts → policy →
 //! finding → report.
 
+pub mod finding;
+pub mod inventory;
 pub mod path;
+pub mod report;
