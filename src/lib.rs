@@ -3,7 +3,14 @@
 //! The pipeline is described in `docs/architecture.md`: source → inventory → facts → policy →
 //! finding → report.
 
+pub mod cli;
+pub mod config;
+pub mod docs;
+pub mod explain;
+pub mod facts;
 pub mod finding;
 pub mod inventory;
 pub mod path;
+pub mod policy;
 pub mod report;
+pub mod run;

@@ -51,3 +51,43 @@ pub struct Object {
     pub value: Arc<serde_json::Value>,
     pub origin: Origin,
 }
+
+/// A problem with one object or document that makes it (partly) unusable: reported as an
+/// `invalid-manifest` or `yaml-ambiguous-scalar` finding by the caller.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub policy: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub resource: Option<ObjectRef>,
+    /// Where: a file position (from the loader) or an object plus a field path.
+    pub at: ProblemAt,
+    /// "first defined here" for duplicates.
+    pub related: Option<(usize, FieldPath, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProblemAt {
+    File {
+        file: usize,
+        document: Option<usize>,
+        position: crate::source::Position,
+    },
+    /// Object index in `Inventory::objects` and a path inside it.
+    Object(usize, FieldPath),
+}
+
+/// Every object of a run, in load order, plus what was wrong with the input.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub files: Vec<crate::source::SourceFile>,
+    /// Position indexes by (file, document).
+    pub positions: std::collections::HashMap<(usize, usize), Arc<crate::source::PositionIndex>>,
+    pub objects: Vec<Object>,
+    pub problems: Vec<Problem>,
+    /// Documents skipped because they are not Kubernetes objects.
+    pub skipped: usize,
+}
+
+pub mod build;
+pub mod kinds;

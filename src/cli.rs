@@ -1,0 +1,533 @@
+//! The command line: flags (clap derive; doc comments are the `--help` text) and dispatch.
+//!
+//! Raw flags plus `.placecheck.yaml` become validated settings here; the commands then call the
+//! library. Exit codes (product spec §1): 0 clean, 1 findings at or above `--fail-on`, 2 the
+//! tool could not do its job.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::config;
+use crate::facts::input::Mode;
+use crate::facts::{FactsOptions, Params};
+use crate::finding::Severity;
+use crate::inventory::Inventory;
+use crate::policy::{EngineOptions, PolicySet};
+use crate::report::{Format, Report, ReportOptions};
+use crate::run::{RunOptions, RunResult};
+use crate::scheduling::{FeatureGates, SchedulingOptions};
+use crate::source::{self, Input, InputKind, LoadOptions};
+
+const EXAMPLES: &str = "\
+Examples:
+  placecheck lint deploy/                      lint every manifest under deploy/
+  placecheck lint models/new.yaml --context .  lint one file with the whole repo as context
+  helm template charts/seldon | placecheck lint -
+  placecheck explain deploy/ --server triton-a100
+  placecheck lint deploy/ --format human --format sarif=placecheck.sarif";
+
+/// Placement policies for Seldon Core 2 and Kubernetes: will every Model land on the right Node?
+#[derive(Debug, Parser)]
+#[command(name = "placecheck", version, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// When to use colors.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Print only findings (no summary).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More output: exempted findings, skipped documents; -vv for debug logs (on stderr).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Configuration file (default: .placecheck.yaml found from the current directory upwards).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests against the placement policies.
+    #[command(after_help = EXAMPLES)]
+    Lint(LintArgs),
+    /// Show where Servers, workloads and Models can land, and why not, per node and per Server.
+    Explain(ExplainArgs),
+    /// List the policies, or show one policy's documentation.
+    Policies(PoliciesArgs),
+    /// Write a commented starter .placecheck.yaml.
+    Init(InitArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Files or directories to read (`-` for stdin). Directories are read recursively
+    /// (*.yaml, *.yml, *.json), skipping hidden and .gitignored paths.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Also load these files or directories as context (Nodes, Servers, …) without reporting
+    /// findings on them. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<PathBuf>,
+    /// Skip paths matching this glob. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Kubernetes feature gates, e.g. TaintTolerationComparisonOperators=true.
+    #[arg(long, value_name = "GATE=BOOL", value_delimiter = ',')]
+    pub feature_gates: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format, optionally written to a file: `json`, `json=out.json`. Repeatable.
+    #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
+    pub format: Vec<String>,
+    /// Lowest severity that makes the exit code 1 (`never`: always 0).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Extra policy directory or file (Rego). Repeatable; adds to `policies.paths`.
+    #[arg(long, value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// Ignore placecheck.io/ignore annotations (so editing a manifest cannot silence the gate).
+    #[arg(long)]
+    pub no_annotation_exemptions: bool,
+    /// Stop a policy that runs longer than this many seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub policy_timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only this Server (name or namespace/name).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Only this Model (name or namespace/name).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only this Node's verdicts.
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PoliciesArgs {
+    #[command(subcommand)]
+    pub action: Option<PoliciesAction>,
+    /// Extra policy directory or file (Rego). Repeatable.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub policy: Vec<PathBuf>,
+    /// Output format of the listing.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesAction {
+    /// Print one policy's documentation (what, why, example, fix) as Markdown.
+    Show {
+        /// The policy id, e.g. model-unplaceable.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write (default: ./.placecheck.yaml).
+    #[arg(default_value = config::FILE_NAME)]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A failure of the tool itself (exit code 2).
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fatal(msg)) => {
+            if msg.contains("Broken pipe") {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 | 1 => "warn",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLACECHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("placecheck={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<u8, Fatal> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Lint(a) => lint(g, a),
+        Command::Explain(a) => explain(g, a),
+        Command::Policies(a) => policies(g, a),
+        Command::Init(a) => init(a),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "placecheck", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())?;
+            Ok(0)
+        }
+    }
+}
+
+fn color(g: &Global) -> bool {
+    match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    }
+}
+
+fn load_config(g: &Global) -> Result<config::Loaded, Fatal> {
+    let cwd = std::env::current_dir()?;
+    match config::discover(g.config.as_deref(), &cwd) {
+        Some(p) => {
+            if g.config.is_some() && !p.is_file() {
+                return Err(Fatal(format!("configuration file {} does not exist", p.display())));
+            }
+            Ok(config::load(&p)?)
+        }
+        None => Ok(config::Loaded::default()),
+    }
+}
+
+fn scheduling_options(cfg: &config::Loaded, flags: &[String]) -> Result<SchedulingOptions, Fatal> {
+    let mut gates = FeatureGates::default();
+    let mut set = |name: &str, on: bool| -> Result<(), Fatal> {
+        match name {
+            "TaintTolerationComparisonOperators" => {
+                gates.taint_toleration_comparison_operators = on;
+                Ok(())
+            }
+            other => Err(Fatal(format!(
+                "unknown feature gate {other:?}: placecheck models TaintTolerationComparisonOperators"
+            ))),
+        }
+    };
+    for (k, v) in &cfg.config.kubernetes.feature_gates {
+        set(k, *v)?;
+    }
+    for f in flags {
+        let (k, v) = f.split_once('=').unwrap_or((f, "true"));
+        let on = match v {
+            "true" => true,
+            "false" => false,
+            _ => return Err(Fatal(format!("--feature-gates {f}: the value must be true or false"))),
+        };
+        set(k.trim(), on)?;
+    }
+    Ok(SchedulingOptions {
+        gates,
+        extended_resource_toleration: cfg
+            .config
+            .kubernetes
+            .admission_plugins
+            .iter()
+            .any(|p| p == "ExtendedResourceToleration"),
+    })
+}
+
+fn load_inventory(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
+    let mut inputs = Vec::new();
+    let paths: Vec<PathBuf> = if a.paths.is_empty() && a.context.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    for p in &paths {
+        let kind = if p.as_os_str() == "-" {
+            InputKind::Stdin
+        } else {
+            InputKind::Path(p.clone())
+        };
+        inputs.push(Input { kind, context: false });
+    }
+    for p in &a.context {
+        inputs.push(Input {
+            kind: InputKind::Path(p.clone()),
+            context: true,
+        });
+    }
+    let opts = LoadOptions {
+        excludes: a.exclude.clone(),
+        ..LoadOptions::default()
+    };
+    let loaded = source::load(&inputs, &opts)?;
+    // A file named both as a target and as context is a target.
+    let inv = Inventory::from_loaded(loaded);
+    if g.verbose > 0 && inv.skipped > 0 {
+        let _ = writeln!(std::io::stderr(), "note: skipped {} document(s) that are not Kubernetes objects", inv.skipped);
+    }
+    Ok(inv)
+}
+
+fn load_policies(cfg: &config::Loaded, extra: &[PathBuf], timeout: f64) -> Result<PolicySet, Fatal> {
+    let base = cfg
+        .path
+        .as_deref()
+        .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = cfg.config.policies.paths.iter().map(|p| base.join(p)).collect();
+    dirs.extend(extra.iter().cloned());
+    let modules = crate::policy::read_modules(&dirs, false)?;
+    let opts = EngineOptions {
+        timeout: std::time::Duration::from_secs_f64(timeout.max(0.001)),
+        ..EngineOptions::default()
+    };
+    Ok(PolicySet::load(modules, opts)?)
+}
+
+fn run_options(cfg: &config::Loaded, a: &InputArgs, annotation_exemptions: bool) -> Result<RunOptions, Fatal> {
+    Ok(RunOptions {
+        mode: Mode::Lint,
+        facts: FactsOptions {
+            scheduling: scheduling_options(cfg, &a.feature_gates)?,
+            params: Params::with_overrides(&cfg.config.parameters),
+        },
+        annotation_exemptions,
+        today: jiff::Zoned::now().date(),
+    })
+}
+
+/// `json` or `json=out.json`.
+fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), Fatal> {
+    let (kind, file) = match s.split_once('=') {
+        Some((k, f)) => (k, Some(PathBuf::from(f))),
+        None => (s, None),
+    };
+    let format = Format::from_str(kind, true).map_err(|_| {
+        let valid: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        Fatal(format!("unknown format {kind:?}; valid formats: {}", valid.join(", ")))
+    })?;
+    Ok((format, file))
+}
+
+fn lint(g: &Global, a: &LintArgs) -> Result<u8, Fatal> {
+    let formats: Vec<(Format, Option<PathBuf>)> = a.format.iter().map(|f| parse_format(f)).collect::<Result<_, _>>()?;
+    let cfg = load_config(g)?;
+    let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
+    let opts = run_options(&cfg, &a.input, !a.no_annotation_exemptions)?;
+    let inv = load_inventory(&a.input, g)?;
+    let result = crate::run::run(&inv, &policies, &cfg, &opts);
+    let code = exit_code(&result, a.fail_on);
+    write_reports(g, &formats, &result, code)?;
+    Ok(code)
+}
+
+pub fn exit_code(r: &RunResult, fail_on: FailOn) -> u8 {
+    match (fail_on.threshold(), r.worst()) {
+        (Some(t), Some(w)) if w >= t => 1,
+        _ => 0,
+    }
+}
+
+fn write_reports(g: &Global, formats: &[(Format, Option<PathBuf>)], r: &RunResult, code: u8) -> Result<(), Fatal> {
+    for (format, file) in formats {
+        let report = Report {
+            findings: &r.findings,
+            exempted: &r.exempted,
+            policies: &r.policies,
+            checked: &r.checked,
+            sources: &r.sources,
+            stats: r.stats,
+            exit_code: i32::from(code),
+            options: ReportOptions {
+                color: file.is_none() && color(g),
+                verbose: g.verbose > 0,
+                quiet: g.quiet,
+            },
+        };
+        let reporter = format.reporter();
+        match file {
+            Some(path) => {
+                let mut f = std::io::BufWriter::new(
+                    std::fs::File::create(path).map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?,
+                );
+                reporter.report(&report, &mut f)?;
+                f.flush()?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::new(stdout.lock());
+                reporter.report(&report, &mut w)?;
+                w.flush()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn explain(g: &Global, a: &ExplainArgs) -> Result<u8, Fatal> {
+    let cfg = load_config(g)?;
+    let opts = run_options(&cfg, &a.input, true)?;
+    let inv = load_inventory(&a.input, g)?;
+    let facts = crate::facts::Facts::compute(&inv, &opts.facts);
+    let filter = crate::explain::Filter {
+        server: a.server.clone(),
+        model: a.model.clone(),
+        node: a.node.clone(),
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    match a.format {
+        ExplainFormat::Human => crate::explain::human(&inv, &facts, &filter, color(g), &mut w)?,
+        ExplainFormat::Json => {
+            let doc = crate::explain::json(&inv, &facts, &filter, &opts.facts.params);
+            serde_json::to_writer_pretty(&mut w, &doc)?;
+            writeln!(w)?;
+        }
+    }
+    w.flush()?;
+    // Problems with the input still make the run fail, as in lint.
+    let invalid = inv.problems.iter().chain(facts.problems.iter()).any(|p| p.policy == "invalid-manifest");
+    for p in inv.problems.iter().chain(facts.problems.iter()) {
+        if p.policy == "invalid-manifest" {
+            let loc = match &p.at {
+                crate::inventory::ProblemAt::File { file, position, .. } => format!(
+                    "{}:{}:{}",
+                    inv.files.get(*file).map(|f| f.path.as_str()).unwrap_or("?"),
+                    position.line,
+                    position.column
+                ),
+                crate::inventory::ProblemAt::Object(i, path) => {
+                    let l = inv.locate(*i, path);
+                    format!("{}:{}:{}", l.file.or(l.cluster).unwrap_or_default(), l.line.unwrap_or(0), l.column.unwrap_or(0))
+                }
+            };
+            let _ = writeln!(std::io::stderr(), "warning: {loc}: {}", p.message);
+        }
+    }
+    Ok(u8::from(invalid))
+}
+
+fn policies(g: &Global, a: &PoliciesArgs) -> Result<u8, Fatal> {
+    let cfg = load_config(g)?;
+    let set = load_policies(&cfg, &a.policy, 10.0)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    match &a.action {
+        None => match a.format {
+            ExplainFormat::Json => {
+                let infos: Vec<_> = set.policies.iter().map(|p| &p.info).collect();
+                serde_json::to_writer_pretty(&mut w, &serde_json::json!({"version": 1, "policies": infos}))?;
+                writeln!(w)?;
+            }
+            ExplainFormat::Human => {
+                let width = set.policies.iter().map(|p| p.info.id.len()).max().unwrap_or(0);
+                for p in &set.policies {
+                    let src = if p.info.source == "builtin" { String::new() } else { format!("  ({})", p.info.source) };
+                    writeln!(w, "{:<width$}  {:<7}  {}{src}", p.info.id, p.info.severity.as_str(), p.info.title)?;
+                }
+            }
+        },
+        Some(PoliciesAction::Show { id }) => {
+            let Some(p) = set.find(id) else {
+                let ids: Vec<&str> = set.policies.iter().map(|p| p.info.id.as_str()).collect();
+                return Err(Fatal(format!("no policy {id:?}; known policies: {}", ids.join(", "))));
+            };
+            write!(w, "{}", crate::docs::policy_markdown(&p.info, Path::new("testdata/policies")))?;
+        }
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+fn init(a: &InitArgs) -> Result<u8, Fatal> {
+    if a.path.exists() && !a.force {
+        return Err(Fatal(format!(
+            "{} already exists; use --force to overwrite it",
+            a.path.display()
+        )));
+    }
+    std::fs::write(&a.path, config::STARTER).map_err(|e| Fatal(format!("cannot write {}: {e}", a.path.display())))?;
+    let _ = writeln!(std::io::stderr(), "wrote {}", a.path.display());
+    Ok(0)
+}

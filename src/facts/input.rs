@@ -1,0 +1,509 @@
+//! The Rego input document (docs/input.md), built once per evaluation from the facts.
+//!
+//! Built directly as `regorus::Value` so that values shared by many objects (the node list of a
+//! pod shape, a rejection list) are shared here too: a clone is a reference-count increment, not
+//! a copy. The same document serializes to JSON for `explain --format json`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use regorus::Value;
+
+use super::{Facts, ModelPlacement, Placement};
+use crate::inventory::{Inventory, ObjectRef, Origin};
+use crate::path::FieldPath;
+use crate::seldon;
+
+pub const INPUT_VERSION: u32 = 1;
+
+/// `lint` or `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Lint,
+    Audit,
+}
+
+pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let m: BTreeMap<Value, Value> = pairs.into_iter().map(|(k, v)| (Value::from(k), v)).collect();
+    Value::from(m)
+}
+
+pub fn s(x: &str) -> Value {
+    Value::from(x)
+}
+
+fn arr(v: Vec<Value>) -> Value {
+    Value::from(v)
+}
+
+fn strs<'a>(it: impl IntoIterator<Item = &'a String>) -> Value {
+    arr(it.into_iter().map(|x| s(x)).collect())
+}
+
+pub fn ref_value(r: &ObjectRef) -> Value {
+    obj([
+        ("apiVersion", s(&r.api_version)),
+        ("kind", s(&r.kind)),
+        ("namespace", s(&r.namespace)),
+        ("name", s(&r.name)),
+    ])
+}
+
+fn json(v: &serde_json::Value) -> Value {
+    Value::from(v.clone())
+}
+
+fn opt_num(v: Option<i128>) -> Value {
+    v.map(Value::from).unwrap_or(Value::Null)
+}
+
+/// Builds `input`.
+pub struct InputBuilder<'a> {
+    inv: &'a Inventory,
+    facts: &'a Facts,
+    /// Raw objects converted once.
+    objects: Vec<Value>,
+    refs: Vec<Value>,
+    node_names: Vec<Value>,
+    node_lists: HashMap<*const Vec<usize>, Value>,
+    placements: HashMap<*const Placement, Value>,
+    model_placements: HashMap<*const ModelPlacement, Value>,
+}
+
+impl<'a> InputBuilder<'a> {
+    pub fn new(inv: &'a Inventory, facts: &'a Facts) -> Self {
+        use rayon::prelude::*;
+        let objects: Vec<Value> = inv.objects.par_iter().map(|o| json(&o.value)).collect();
+        let refs = inv.objects.iter().map(|o| ref_value(&o.r#ref)).collect();
+        let node_names = facts.nodes.iter().map(|n| s(&n.name)).collect();
+        InputBuilder {
+            inv,
+            facts,
+            objects,
+            refs,
+            node_names,
+            node_lists: HashMap::new(),
+            placements: HashMap::new(),
+            model_placements: HashMap::new(),
+        }
+    }
+
+    fn node_list(&mut self, l: &Arc<Vec<usize>>) -> Value {
+        let key = Arc::as_ptr(l);
+        if let Some(v) = self.node_lists.get(&key) {
+            return v.clone();
+        }
+        let v = arr(l.iter().map(|&i| self.node_names[i].clone()).collect());
+        self.node_lists.insert(key, v.clone());
+        v
+    }
+
+    fn origin(&self, server_obj: usize, config_obj: Option<usize>, o: Option<&(seldon::Side, FieldPath)>) -> Value {
+        match o {
+            Some((seldon::Side::ServerConfig, p)) => match config_obj {
+                Some(c) => obj([("resource", self.refs[c].clone()), ("path", s(&p.to_string()))]),
+                // A shipped default has no manifest: point at the Server's serverConfig.
+                None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec.serverConfig"))]),
+            },
+            Some((seldon::Side::Server, p)) => obj([("resource", self.refs[server_obj].clone()), ("path", s(&p.to_string()))]),
+            None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec"))]),
+        }
+    }
+
+    fn placement(&mut self, p: &Arc<Placement>, one_per_node: bool) -> Value {
+        let key = Arc::as_ptr(p);
+        if let Some(v) = self.placements.get(&key) {
+            return with_field(v.clone(), "oneReplicaPerNode", Value::from(one_per_node));
+        }
+        let nodes = self.node_list(&p.fits);
+        let facts = self.facts;
+        let mut pools: Vec<&str> = p.fits.iter().map(|&i| facts.pools[facts.nodes[i].pool].id.as_str()).collect();
+        pools.dedup();
+        pools.sort();
+        pools.dedup();
+        let rejected: Vec<Value> = p
+            .rejected
+            .iter()
+            .map(|(i, u)| {
+                let n = &facts.nodes[*i];
+                obj([
+                    ("node", self.node_names[*i].clone()),
+                    ("pool", s(&facts.pools[n.pool].id)),
+                    ("plugin", s(u.plugin)),
+                    ("reasons", strs(&u.reasons)),
+                    ("detail", s(&u.detail)),
+                ])
+            })
+            .collect();
+        // Per pool: count and the distinct verdicts.
+        let mut by_pool: BTreeMap<(&str, &str, &Vec<String>, &str), usize> = BTreeMap::new();
+        for (i, u) in p.rejected.iter() {
+            let pool = facts.pools[facts.nodes[*i].pool].id.as_str();
+            *by_pool.entry((pool, u.plugin, &u.reasons, u.detail.as_str())).or_default() += 1;
+        }
+        let rejected_pools: Vec<Value> = by_pool
+            .into_iter()
+            .map(|((pool, plugin, reasons, detail), n)| {
+                obj([
+                    ("pool", s(pool)),
+                    ("nodes", Value::from(n)),
+                    ("plugin", s(plugin)),
+                    ("reasons", strs(reasons)),
+                    ("detail", s(detail)),
+                ])
+            })
+            .collect();
+        let v = obj([
+            ("nodesKnown", Value::from(p.nodes_known)),
+            ("nodes", nodes),
+            ("pools", arr(pools.into_iter().map(s).collect())),
+            ("rejected", arr(rejected)),
+            ("rejectedPools", arr(rejected_pools)),
+            ("message", s(&p.message)),
+            ("resourcesChecked", Value::from(p.resources_checked)),
+        ]);
+        self.placements.insert(key, v.clone());
+        with_field(v, "oneReplicaPerNode", Value::from(one_per_node))
+    }
+
+    fn rejection(&self, server_name: &str, r: &[seldon::Rejection]) -> Value {
+        obj([
+            ("server", s(server_name)),
+            ("reasons", arr(r.iter().map(|x| s(&x.message)).collect())),
+            ("codes", arr(r.iter().map(|x| s(x.code)).collect())),
+            ("missing", arr(r.iter().flat_map(|x| x.missing.iter()).map(|m| s(m)).collect())),
+        ])
+    }
+
+    fn model_placement(&mut self, p: &Arc<ModelPlacement>) -> Value {
+        let key = Arc::as_ptr(p);
+        if let Some(v) = self.model_placements.get(&key) {
+            return v.clone();
+        }
+        let name = |i: usize| self.inv.objects[self.facts.servers[i].obj].r#ref.name.clone();
+        let servers = arr(p.servers.iter().map(|&i| s(&name(i))).collect());
+        let rejected = arr(p.rejected.iter().map(|(i, r)| self.rejection(&name(*i), r)).collect());
+        let closest = p
+            .closest
+            .and_then(|c| p.rejected.iter().find(|(i, _)| *i == c))
+            .map(|(i, r)| self.rejection(&name(*i), r))
+            .unwrap_or(Value::Null);
+        let nodes = self.node_list(&p.nodes);
+        let v = obj([
+            ("serversKnown", Value::from(p.servers_known)),
+            ("servers", servers),
+            ("rejected", rejected),
+            ("closest", closest),
+            ("nodes", nodes),
+        ]);
+        self.model_placements.insert(key, v.clone());
+        v
+    }
+
+    pub fn build(mut self, mode: Mode, params: &serde_json::Map<String, serde_json::Value>) -> Value {
+        let inv = self.inv;
+        let facts = self.facts;
+        let objects: Vec<Value> = inv
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let source = match &o.origin {
+                    Origin::File { file, document, .. } => obj([
+                        ("file", s(&inv.files.get(*file).map(|f| f.path.clone()).unwrap_or_default())),
+                        ("document", Value::from(*document)),
+                    ]),
+                    Origin::Cluster => obj([("cluster", s(&crate::inventory::build::cluster_uri(&o.r#ref)))]),
+                };
+                obj([("ref", self.refs[i].clone()), ("object", self.objects[i].clone()), ("source", source)])
+            })
+            .collect();
+
+        let nodes: Vec<Value> = facts
+            .nodes
+            .iter()
+            .map(|n| {
+                let alloc = n.node.status.as_ref().and_then(|s| s.allocatable.as_ref());
+                obj([
+                    ("ref", self.refs[n.obj].clone()),
+                    ("object", self.objects[n.obj].clone()),
+                    ("name", s(&n.name)),
+                    ("labels", Value::from(n.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
+                    ("taints", json(&super::nodes::taints_value(n))),
+                    ("allocatable", Value::from(alloc.map(|a| a.iter().map(|(k, v)| (s(k), s(&v.0))).collect::<BTreeMap<_, _>>()).unwrap_or_default())),
+                    ("allocatableKnown", Value::from(n.allocatable_known)),
+                    ("unschedulable", Value::from(n.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))),
+                    ("pool", s(&facts.pools[n.pool].id)),
+                    ("gpus", Value::from(n.gpus.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
+                    ("gpu", Value::from(n.gpu)),
+                    ("controlPlane", Value::from(n.control_plane)),
+                    ("dedicated", Value::from(n.dedicated)),
+                ])
+            })
+            .collect();
+
+        let pools: Vec<Value> = facts
+            .pools
+            .iter()
+            .map(|p| {
+                let first = &facts.nodes[p.nodes[0]];
+                obj([
+                    ("id", s(&p.id)),
+                    ("nodes", arr(p.nodes.iter().map(|&i| self.node_names[i].clone()).collect())),
+                    ("size", Value::from(p.nodes.len())),
+                    ("labels", Value::from(p.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
+                    ("taints", json(&super::nodes::taints_value(first))),
+                    ("unschedulable", Value::from(first.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))),
+                    ("gpu", Value::from(first.gpu)),
+                    ("controlPlane", Value::from(first.control_plane)),
+                    ("dedicated", Value::from(first.dedicated)),
+                ])
+            })
+            .collect();
+
+        let server_configs: Vec<Value> = facts
+            .server_configs
+            .iter()
+            .map(|c| {
+                let r = match c.obj {
+                    Some(i) => self.refs[i].clone(),
+                    None => ref_value(&ObjectRef {
+                        api_version: "mlops.seldon.io/v1alpha1".into(),
+                        kind: "ServerConfig".into(),
+                        namespace: String::new(),
+                        name: c.name.clone(),
+                    }),
+                };
+                obj([
+                    ("ref", r),
+                    ("object", json(&c.value)),
+                    ("name", s(&c.name)),
+                    ("capabilities", strs(&c.capabilities)),
+                    ("builtin", Value::from(c.obj.is_none())),
+                ])
+            })
+            .collect();
+
+        let mut servers = Vec::with_capacity(facts.servers.len());
+        for sf in &facts.servers {
+            let e = &sf.effective;
+            let origin = |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p).as_ref());
+            let pod_root = FieldPath::root();
+            let tolerations: Vec<Value> = sf
+                .effective
+                .pod_spec
+                .value
+                .get("tolerations")
+                .and_then(|t| t.as_array())
+                .map(|ts| {
+                    ts.iter()
+                        .enumerate()
+                        .map(|(i, t)| with_field(json(t), "origin", origin(&pod_root.key("tolerations").index(i))))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let node_selector = e.pod_spec.value.get("nodeSelector").cloned().unwrap_or(serde_json::json!({}));
+            let terms_path = pod_root
+                .key("affinity")
+                .key("nodeAffinity")
+                .key("requiredDuringSchedulingIgnoredDuringExecution")
+                .key("nodeSelectorTerms");
+            let terms: Vec<Value> = terms_path
+                .lookup(&e.pod_spec.value)
+                .and_then(|t| t.as_array())
+                .map(|ts| {
+                    ts.iter()
+                        .enumerate()
+                        .map(|(i, t)| obj([("term", json(t)), ("origin", origin(&terms_path.index(i)))]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let has_selector = node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let origins: BTreeMap<Value, Value> = e
+                .pod_spec
+                .origins
+                .keys()
+                .map(|p| (s(&p.to_string()), origin(p)))
+                .collect();
+            let (replicas, min, max, scaling_error) = match &e.scaling {
+                Ok(x) => (Value::from(x.replicas), Value::from(x.min_replicas), Value::from(x.max_replicas), Value::Null),
+                Err(err) => (Value::Null, Value::Null, Value::Null, s(err)),
+            };
+            let gpu = match e.gpu.first() {
+                Some(g) => obj([
+                    ("resource", s(&g.resource)),
+                    ("count", s(&g.count)),
+                    ("origin", origin(&g.path)),
+                ]),
+                None => Value::Null,
+            };
+            let requests: BTreeMap<Value, Value> = sf
+                .pod
+                .as_ref()
+                .map(|p| crate::scheduling::pod_requests(p).into_iter().map(|(k, q)| (s(&k), s(&q.to_string()))).collect())
+                .unwrap_or_default();
+            let config_ref = sf.config.obj.map(|i| self.refs[i].clone()).unwrap_or(Value::Null);
+            let ignored: Vec<Value> = e
+                .ignored_fields
+                .iter()
+                .map(|(p, why)| obj([("path", s(&p.to_string())), ("why", s(why))]))
+                .collect();
+            let placement = self.placement(&sf.placement, sf.one_replica_per_node);
+            servers.push(obj([
+                ("ref", self.refs[sf.obj].clone()),
+                ("object", self.objects[sf.obj].clone()),
+                ("serverConfig", obj([
+                    ("name", s(&sf.config.name)),
+                    ("known", Value::from(sf.config.known())),
+                    ("builtin", Value::from(sf.config.builtin)),
+                    ("ref", config_ref),
+                ])),
+                ("podSpec", json(&e.pod_spec.value)),
+                ("origins", Value::from(origins)),
+                ("tolerations", arr(tolerations)),
+                ("nodeSelector", json(&node_selector)),
+                ("requiredTerms", arr(terms)),
+                ("hasSelector", Value::from(has_selector)),
+                ("capabilities", strs(&e.capabilities)),
+                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, e.capabilities_origin.as_ref())),
+                ("replicas", replicas),
+                ("minReplicas", min),
+                ("maxReplicas", max),
+                ("scalingError", scaling_error),
+                ("memoryBytes", opt_num(Some(e.capacity_bytes))),
+                ("memoryRequestBytes", opt_num(Some(e.memory_bytes))),
+                ("overcommitPercent", Value::from(e.overcommit_percent)),
+                ("inferenceContainer", e.inference_container.as_deref().map(s).unwrap_or(Value::Null)),
+                ("gpu", gpu),
+                ("requests", Value::from(requests)),
+                ("labels", Value::from(sf.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
+                ("ignoredFields", arr(ignored)),
+                ("placement", placement),
+                ("pods", arr(Vec::new())),
+            ]));
+        }
+
+        let mut models = Vec::with_capacity(facts.models.len());
+        for mf in &facts.models {
+            let m = &mf.model;
+            let (replicas, min, max, scaling_error) = match &m.scaling {
+                Ok(x) => (Value::from(x.replicas), Value::from(x.min_replicas), Value::from(x.max_replicas), Value::Null),
+                Err(err) => (Value::Null, Value::Null, Value::Null, s(err)),
+            };
+            let (mem, mem_err) = match &m.memory_bytes {
+                Ok(b) => (Value::from(b.unwrap_or(0)), Value::Null),
+                Err(e) => (Value::from(0), s(e)),
+            };
+            let placement = self.model_placement(&mf.placement);
+            models.push(obj([
+                ("ref", self.refs[mf.obj].clone()),
+                ("object", self.objects[mf.obj].clone()),
+                ("requirements", strs(&m.requirements)),
+                ("requirementOrigins", arr(m.requirement_paths.iter().map(|p| s(&p.to_string())).collect())),
+                ("memoryBytes", mem),
+                ("memoryError", mem_err),
+                ("replicas", replicas),
+                ("minReplicas", min),
+                ("maxReplicas", max),
+                ("scalingError", scaling_error),
+                ("server", m.server.as_deref().map(s).unwrap_or(Value::Null)),
+                ("explainer", Value::from(m.explainer)),
+                ("placement", placement),
+                ("status", Value::Null),
+            ]));
+        }
+
+        let mut workloads = Vec::with_capacity(facts.workloads.len());
+        for w in &facts.workloads {
+            let pod_value = w.path.lookup(&inv.objects[w.obj].value).cloned().unwrap_or(serde_json::Value::Null);
+            let at = |p: FieldPath| obj([("resource", self.refs[w.obj].clone()), ("path", s(&p.to_string()))]);
+            let tolerations: Vec<Value> = pod_value
+                .get("tolerations")
+                .and_then(|t| t.as_array())
+                .map(|ts| ts.iter().enumerate().map(|(i, t)| with_field(json(t), "origin", at(w.path.key("tolerations").index(i)))).collect())
+                .unwrap_or_default();
+            let node_selector = pod_value.get("nodeSelector").cloned().unwrap_or(serde_json::json!({}));
+            let terms_rel = FieldPath::root()
+                .key("affinity")
+                .key("nodeAffinity")
+                .key("requiredDuringSchedulingIgnoredDuringExecution")
+                .key("nodeSelectorTerms");
+            let terms: Vec<Value> = terms_rel
+                .lookup(&pod_value)
+                .and_then(|t| t.as_array())
+                .map(|ts| {
+                    ts.iter()
+                        .enumerate()
+                        .map(|(i, t)| {
+                            let mut p = w.path.clone();
+                            p.0.extend(terms_rel.index(i).0);
+                            obj([("term", json(t)), ("origin", at(p))])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let has_selector = node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let requests = crate::scheduling::pod_requests(&w.pod);
+            let gpu = facts_gpu(&requests, &self.facts_gpu_resources(params));
+            let placement = self.placement(&w.placement, w.one_replica_per_node);
+            workloads.push(obj([
+                ("ref", self.refs[w.obj].clone()),
+                ("object", self.objects[w.obj].clone()),
+                ("path", s(&w.path.to_string())),
+                ("component", w.component.as_deref().map(s).unwrap_or(Value::Null)),
+                ("labels", Value::from(w.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
+                ("podSpec", json(&pod_value)),
+                ("tolerations", arr(tolerations)),
+                ("nodeSelector", json(&node_selector)),
+                ("requiredTerms", arr(terms)),
+                ("hasSelector", Value::from(has_selector)),
+                ("requests", Value::from(requests.iter().map(|(k, q)| (s(k), s(&q.to_string()))).collect::<BTreeMap<_, _>>())),
+                ("gpu", gpu),
+                ("placement", placement),
+            ]));
+        }
+
+        obj([
+            ("version", Value::from(INPUT_VERSION)),
+            ("mode", s(match mode { Mode::Lint => "lint", Mode::Audit => "audit" })),
+            ("nodesKnown", Value::from(facts.nodes_known())),
+            ("serversKnown", Value::from(facts.servers_known())),
+            ("serverConfigsKnown", Value::from(facts.server_configs_known)),
+            ("objects", arr(objects)),
+            ("nodes", arr(nodes)),
+            ("nodePools", arr(pools)),
+            ("serverConfigs", arr(server_configs)),
+            ("servers", arr(servers)),
+            ("models", arr(models)),
+            ("workloads", arr(workloads)),
+            ("config", json(&serde_json::Value::Object(params.clone()))),
+        ])
+    }
+
+    fn facts_gpu_resources(&self, params: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+        params
+            .get("gpuResources")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn facts_gpu(requests: &BTreeMap<String, crate::quantity::Quantity>, gpu_resources: &[String]) -> Value {
+    for r in gpu_resources {
+        if let Some(q) = requests.get(r)
+            && q.value() > 0
+        {
+            return obj([("resource", s(r)), ("count", s(&q.to_string()))]);
+        }
+    }
+    Value::Null
+}
+
+/// A copy of an object value with one more field.
+fn with_field(mut v: Value, k: &str, x: Value) -> Value {
+    if let Ok(m) = v.as_object_mut() {
+        m.insert(s(k), x);
+    }
+    v
+}
