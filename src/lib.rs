@@ -4,3 +4,5 @@
 //! finding → report.
 
 pub mod path;
+pub mod quantity;
+pub mod scheduling;
