@@ -319,12 +319,12 @@ impl Quantity {
                 }
             }
             if let Some((unit, s)) = chosen {
-                if mag % unit == 0 {
+                if mag.is_multiple_of(unit) {
                     return format!("{sign}{}{s}", mag / unit);
                 }
                 // Tenths, rounded half up.
                 let tenths = (mag * 10 + unit / 2) / unit;
-                if tenths % 10 == 0 {
+                if tenths.is_multiple_of(10) {
                     return format!("{sign}{}{s}", tenths / 10);
                 }
                 return format!("{sign}{}.{}{s}", tenths / 10, tenths % 10);
@@ -415,10 +415,10 @@ impl fmt::Display for Quantity {
         let sign = if self.nanos < 0 { "-" } else { "" };
         let mag = self.nanos.unsigned_abs();
         let nano = NANO as u128;
-        if self.format == Format::BinarySI && mag % nano == 0 && mag / nano >= 1024 {
+        if self.format == Format::BinarySI && mag.is_multiple_of(nano) && mag / nano >= 1024 {
             let mut units = mag / nano;
             let mut k = 0;
-            while k < 6 && units % 1024 == 0 {
+            while k < 6 && units.is_multiple_of(1024) {
                 units /= 1024;
                 k += 1;
             }
@@ -428,7 +428,7 @@ impl fmt::Display for Quantity {
         // Decimal: mag nanos = m * 10^(exp) with exp a multiple of 3, as large as exactness allows.
         let mut m = mag;
         let mut exp: i32 = -9;
-        while m % 1000 == 0 {
+        while m.is_multiple_of(1000) {
             m /= 1000;
             exp += 3;
         }

@@ -161,7 +161,7 @@ fn extended_resource_toleration(out: &mut Admitted) {
             x.key == t.key
                 && x.effect == t.effect
                 && x.operator == t.operator
-                && x.value.as_deref().unwrap_or("") == ""
+                && x.value.as_deref().unwrap_or("").is_empty()
         });
         if !present {
             out.notes.push(format!(
