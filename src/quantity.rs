@@ -186,43 +186,42 @@ impl Quantity {
         // mantissa * 10^(9 + exp10 - len(denom)) * 2^exp2.
         let digits = format!("{num}{denom}");
         let digits = digits.trim_start_matches('0');
-        if digits.len() > 38 {
-            return Err(oor());
-        }
-        let mantissa: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| oor())?
-        };
         let denom_len = i64::try_from(denom.len()).map_err(|_| oor())?;
         let (exp10, exp2) = if base == 10 {
-            (exponent, 0u32)
+            (exponent, 0)
         } else {
-            (0, u32::try_from(exponent).map_err(|_| oor())?)
+            (0, exponent)
         };
-        let shift = 9i64
-            .checked_add(exp10)
-            .and_then(|s| s.checked_sub(denom_len))
-            .ok_or_else(oor)?;
-        let mut nanos = if mantissa == 0 {
-            0
-        } else if shift >= 0 {
-            let p = pow10(shift).ok_or_else(oor)?;
-            mantissa.checked_mul(p).ok_or_else(oor)?
-        } else {
-            // Finer than nano: round up (away from zero on the magnitude), as ParseQuantity does.
-            match pow10(-shift) {
-                Some(p) => {
-                    let q = mantissa / p;
-                    if mantissa % p != 0 { q + 1 } else { q }
-                }
-                None => 1, // a non-zero value smaller than 1n rounds up to 1n
+        // value = digits × 2^exp2 × 10^(exp10 - len(denom)); in nanos the power of ten gains 9.
+        // Like Go, the binary factor is applied before rounding up to whole nanos. `None` means the
+        // result does not fit.
+        let exact = || -> Option<i128> {
+            if digits.is_empty() {
+                return Some(0);
             }
+            if digits.len() > 38 {
+                return None;
+            }
+            let mantissa = digits
+                .parse::<i128>()
+                .ok()?
+                .checked_mul(1i128.checked_shl(u32::try_from(exp2).ok()?)?)?;
+            let shift = 9i64.checked_add(exp10)?.checked_sub(denom_len)?;
+            if shift >= 0 {
+                return mantissa.checked_mul(pow10(shift)?);
+            }
+            // Finer than nano: round up (on the magnitude), as ParseQuantity does.
+            Some(match shift.checked_neg().and_then(pow10) {
+                Some(p) => mantissa / p + i128::from(mantissa % p != 0),
+                None => 1, // a non-zero value far below 1n rounds up to 1n
+            })
         };
-        if exp2 > 0 {
-            let f = 1i128.checked_shl(exp2).ok_or_else(oor)?;
-            nanos = nanos.checked_mul(f).ok_or_else(oor)?;
-        }
+        let mut nanos = match exact() {
+            Some(n) => n,
+            // Go caps BinarySI at 2^63-1 (below); decimal values this large are not supported.
+            None if format == Format::BinarySI => MAX_BINARY_NANOS,
+            None => return Err(oor()),
+        };
         if format == Format::BinarySI {
             // Go caps BinarySI quantities at 2^63-1 and shows |values| below 1 as DecimalSI.
             nanos = nanos.min(MAX_BINARY_NANOS);
@@ -507,6 +506,9 @@ mod tests {
         // Capped at 2^63-1 like Go's maxAllowed.
         assert_eq!(q("16Ei").value(), i128::from(i64::MAX));
         assert_eq!(q("0.5Ki").value(), 512);
+        // The binary factor applies before rounding to nanos: 1e-10 × 1024 = 102.4n → 103n.
+        assert_eq!(q("0.0000000001Ki").nanos(), 103);
+        assert_eq!(q("99999999999999999999Ei").value(), i128::from(i64::MAX));
     }
 
     #[test]
@@ -568,6 +570,32 @@ mod tests {
             Quantity::parse("1Ki5"),
             Err(QuantityError::Suffix { .. })
         ));
+    }
+
+    #[test]
+    fn never_panics() {
+        // Every string of up to 3 characters over the grammar's alphabet, plus extremes.
+        let alphabet: Vec<char> = "0123456789.+-eEinumkKMGTPa é".chars().collect();
+        let mut inputs = vec![
+            "1.000000000e-9223372036854775808".to_string(),
+            "1e-9223372036854775808".to_string(),
+            "1e9223372036854775807".to_string(),
+            "9".repeat(40),
+            format!("0.{}1", "0".repeat(100)),
+            "99999999999999999999Ei".to_string(),
+        ];
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    inputs.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for s in inputs {
+            if let Ok(q) = Quantity::parse(&s) {
+                let _ = (q.value(), q.milli_value(), q.to_string(), q.human(), q + q);
+            }
+        }
     }
 
     #[test]

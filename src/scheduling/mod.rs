@@ -302,6 +302,11 @@ pub fn node_label_keys_used(pod: &PodSpec) -> BTreeSet<String> {
 
 /// Whether the verdict depends on the node's name (`nodeName`, or required affinity `matchFields`):
 /// such pods must be checked per node, not per node shape.
+///
+/// Note: a Pod created with `spec.nodeName` already set never goes through kube-scheduler; the
+/// kubelet admits it with its own, shorter list of checks (resources, node name, host ports, node
+/// selector/affinity, `NoExecute` taints only; a cordoned node accepts it). [`check`] still answers
+/// with the scheduler's rules, which is what the NodeName plugin exists for.
 pub fn reads_node_name(pod: &PodSpec) -> bool {
     pod.node_name.as_deref().is_some_and(|n| !n.is_empty()) || affinity::uses_match_fields(pod)
 }
@@ -517,6 +522,48 @@ mod tests {
             Some(vec![REASON_OUTSIDE_PREFILTER.to_string()])
         );
         assert!(reads_node_name(&p));
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let n = node(
+            serde_json::json!({"metadata": {"name": "n"}, "spec": {"taints": [{"key": "", "effect": ""}]},
+            "status": {"allocatable": {"cpu": "-5", "memory": "1e100", "pods": "abc", "x/y": "1.5.5"}}}),
+        );
+        let p = pod(
+            serde_json::json!({"containers": [{"name": "", "resources": {"requests": {"cpu": "zz", "memory": "-1Gi"},
+            "limits": {"a/b": "99999999999999999999Ei"}}}],
+            "tolerations": [{"operator": "Lt", "value": "-0"}],
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "", "operator": ""}], "matchFields": [{"key": "", "operator": "In"}]}]}}}}),
+        );
+        for gates in [
+            FeatureGates::default(),
+            FeatureGates {
+                taint_toleration_comparison_operators: true,
+            },
+        ] {
+            let opts = SchedulingOptions {
+                gates,
+                extended_resource_toleration: true,
+            };
+            let _ = check(&p, &n, &opts);
+            let _ = check(&admit(&p, &[], &opts).pod, &n, &opts);
+        }
+        let (reqs, bad) = pod_requests_checked(&p);
+        assert_eq!(bad.len(), 1, "{bad:?}"); // cpu "zz"; the huge Ei value is capped like Go
+        assert!(reqs.contains_key("a/b"));
+        // Unparseable allocatable entries are ignored; missing pods means "Too many pods".
+        let u = check(
+            &pod(serde_json::json!({"containers": []})),
+            &n,
+            &SchedulingOptions::default(),
+        )
+        .err();
+        assert_eq!(
+            u.map(|u| u.reasons),
+            Some(vec!["Too many pods".to_string()])
+        );
     }
 
     #[test]

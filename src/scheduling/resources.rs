@@ -259,13 +259,18 @@ pub fn fits(
     let used = SchedResource::from_allocatable(&usage.requested);
     let pod_count = i128::try_from(usage.pod_count).unwrap_or(i128::MAX);
     let mut out = Vec::new();
-    if pod_count + 1 > alloc.pods {
-        out.push(Insufficient {
-            reason: "Too many pods".to_string(),
-            detail: format!(
+    if pod_count.saturating_add(1) > alloc.pods {
+        let detail = if !allocatable.contains_key("pods") {
+            "node allocatable does not list pods, which counts as 0 pods allowed".to_string()
+        } else {
+            format!(
                 "node allows {} pod(s), {} already running",
                 alloc.pods, usage.pod_count
-            ),
+            )
+        };
+        out.push(Insufficient {
+            reason: "Too many pods".to_string(),
+            detail,
             unresolvable: false,
         });
     }
