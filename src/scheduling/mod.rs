@@ -246,6 +246,14 @@ fn filter(
     Ok(())
 }
 
+/// Whether [`check`] judges this node on resources: only when it has `status.allocatable`
+/// (otherwise the facts layer reports the node as "resources not checked").
+pub fn resources_checked(node: &Node) -> bool {
+    node.status
+        .as_ref()
+        .is_some_and(|s| s.allocatable.is_some())
+}
+
 /// Total requests of one pod (component-helpers `PodRequests` with the scheduler's options):
 /// containers summed; init containers as a running maximum, sidecars (`restartPolicy: Always`)
 /// added to the sum and to every later init container; pod-level `resources.requests` for cpu,
@@ -460,6 +468,7 @@ mod tests {
         );
         // No allocatable: not judged on resources.
         let bare = node(serde_json::json!({"metadata": {"name": "x"}}));
+        assert!(!resources_checked(&bare) && resources_checked(&n));
         assert!(check(&p, &bare, &SchedulingOptions::default()).is_ok());
         let reasons = vec![
             vec!["Insufficient nvidia.com/gpu".to_string()],
