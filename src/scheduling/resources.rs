@@ -99,8 +99,15 @@ fn is_supported_pod_level_resource(name: &str) -> bool {
     name == "cpu" || name == "memory" || name.starts_with("hugepages-")
 }
 
+/// A container's requests after `SetDefaults_Pod` (limits fill missing requests), parsed.
 fn container_requests(c: &Container, bad: &mut Vec<String>) -> ResourceList {
-    parse_list(c.resources.as_ref().and_then(|r| r.requests.as_ref()), bad)
+    let Some(r) = c.resources.as_ref() else {
+        return ResourceList::new();
+    };
+    let mut out = parse_list(r.limits.as_ref(), bad);
+    // Explicit requests win over limits.
+    out.extend(parse_list(r.requests.as_ref(), bad));
+    out
 }
 
 fn add_into(acc: &mut ResourceList, add: &ResourceList) {
@@ -123,8 +130,6 @@ fn max_into(acc: &mut ResourceList, other: &ResourceList) {
 
 /// `PodRequests` after request defaulting, plus the entries that could not be parsed.
 pub fn pod_requests_checked(pod: &PodSpec) -> (ResourceList, Vec<String>) {
-    let mut pod = pod.clone();
-    default_requests_from_limits(&mut pod);
     let mut bad = Vec::new();
     let mut reqs = ResourceList::new();
     for c in &pod.containers {
@@ -148,14 +153,21 @@ pub fn pod_requests_checked(pod: &PodSpec) -> (ResourceList, Vec<String>) {
         max_into(&mut init_max, &use_now);
     }
     max_into(&mut reqs, &init_max);
-    // Pod-level requests of supported resources override the container aggregate.
-    let pod_level = parse_list(
-        pod.resources.as_ref().and_then(|r| r.requests.as_ref()),
-        &mut bad,
-    );
-    for (k, v) in pod_level {
-        if is_supported_pod_level_resource(&k) {
-            reqs.insert(k, v);
+    // Pod-level requests of supported resources override the container aggregate. A pod-level
+    // limit stands in for a missing pod-level request only when no container requests that
+    // resource (see `default_requests_from_limits`).
+    if let Some(r) = pod.resources.as_ref() {
+        let mut pod_level = ResourceList::new();
+        for (k, v) in parse_list(r.limits.as_ref(), &mut bad) {
+            if !reqs.contains_key(&k) {
+                pod_level.insert(k, v);
+            }
+        }
+        pod_level.extend(parse_list(r.requests.as_ref(), &mut bad));
+        for (k, v) in pod_level {
+            if is_supported_pod_level_resource(&k) {
+                reqs.insert(k, v);
+            }
         }
     }
     add_into(&mut reqs, &parse_list(pod.overhead.as_ref(), &mut bad));
