@@ -301,9 +301,9 @@ impl Quantity {
         })
     }
 
-    /// A short human form for messages: binary quantities ≥ 1Ki with the largest fitting binary
-    /// suffix and at most one decimal (`1Gi`, `1.1Gi`, `~` is never printed; an inexact value is
-    /// rounded to the nearest tenth), everything else in canonical form (`500m`, `2`, `1500M`).
+    /// A short human form for messages: binary quantities of at least 1Ki use the largest binary
+    /// suffix that fits, with at most one decimal rounded half up (`1Gi`, `1.1Gi`, `1.5Gi` for
+    /// `1500Mi`); everything else uses the canonical form (`500m`, `2`, `15k`).
     pub fn human(&self) -> String {
         if self.format == Format::BinarySI {
             let units = self.value();
