@@ -12,5 +12,7 @@ pub mod finding;
 pub mod inventory;
 pub mod path;
 pub mod policy;
+pub mod quantity;
 pub mod report;
 pub mod run;
+pub mod scheduling;
