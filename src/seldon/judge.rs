@@ -37,6 +37,8 @@ pub struct ServerSummary {
     pub runnable_replicas: Option<u32>,
     /// The referenced ServerConfig was found (or is a shipped default).
     pub config_known: bool,
+    /// Why the agent exits or never starts (no replica ever connects), if it does.
+    pub agent_problem: Option<String>,
 }
 
 impl EffectiveServer {
@@ -60,12 +62,9 @@ impl EffectiveServer {
             memory_bytes: self.memory_bytes.unwrap_or(i128::MAX),
             overcommit_percent: self.overcommit_percent,
             memory_capacity_bytes: self.capacity_bytes.unwrap_or(i128::MAX),
-            runnable_replicas: if self.agent_problems.is_empty() {
-                runnable_replicas
-            } else {
-                Some(0)
-            },
+            runnable_replicas,
             config_known,
+            agent_problem: self.agent_problems.first().cloned(),
         }
     }
 }
@@ -76,6 +75,7 @@ pub struct Rejection {
     /// `server-pinned-elsewhere` | `server-scaled-to-zero` | `missing-capabilities` |
     /// `not-enough-memory` | `too-few-replicas` | `explainer-needs-alibi-explain` |
     /// `server-pods-unschedulable` | `server-config-unknown` | `other-namespace` |
+    /// `agent-cannot-start` (its agent exits: no replica connects) |
     /// `model-invalid` (the Model never reaches the scheduler); from [`risks`]:
     /// `exceeds-main-memory`, `partial-replicas`.
     pub code: &'static str,
@@ -179,6 +179,14 @@ pub fn judge(model: &ModelFacts, model_namespace: &str, server: &ServerSummary) 
         out.push(rej(
             "server-pods-unschedulable",
             "none of its pods can run, so no agent connects to the scheduler".to_string(),
+        ));
+        connected = false;
+    } else if let Some(p) = &server.agent_problem
+        && server.config_known
+    {
+        out.push(rej(
+            "agent-cannot-start",
+            format!("no agent connects to the scheduler: {p}"),
         ));
         connected = false;
     }
@@ -302,7 +310,7 @@ fn severity(code: &str) -> u8 {
         "not-enough-memory" => 2,
         "explainer-needs-alibi-explain" => 3,
         "missing-capabilities" => 4,
-        "server-pods-unschedulable" => 5,
+        "server-pods-unschedulable" | "agent-cannot-start" => 5,
         "server-scaled-to-zero" => 6,
         "server-pinned-elsewhere" => 7,
         "server-config-unknown" => 8,
@@ -356,6 +364,7 @@ mod tests {
             memory_capacity_bytes: 1_181_116_008,
             runnable_replicas: None,
             config_known: true,
+            agent_problem: None,
         }
     }
 
@@ -486,11 +495,49 @@ mod tests {
             ["server-pods-unschedulable"]
         );
         let mut s = mlserver();
+        s.agent_problem = Some("MEMORY_REQUEST=\"1Gi\" is not an unsigned integer".into());
+        let r = judge(&model(json!({})), "seldon-mesh", &s);
+        assert_eq!(codes(&r), ["agent-cannot-start"]);
+        assert!(r[0].message.contains("MEMORY_REQUEST"));
+        let mut s = mlserver();
         s.config_known = false;
         assert_eq!(
             codes(&judge(&model(json!({"memory": "9Gi"})), "seldon-mesh", &s)),
             ["server-config-unknown"]
         );
+    }
+
+    // k8s/helm-charts/seldon-core-v2-setup (shipped ServerConfigs) + scheduler/pkg/scheduler/filters/* end to end
+    #[test]
+    fn effective_server_summary_end_to_end() {
+        use crate::seldon::{defaults::shipped_server_config, server::effective_server};
+        let srv = |name: &str, pod: Value| {
+            json!({"metadata": {"name": name, "namespace": "seldon-mesh"},
+                   "spec": {"serverConfig": name, "podSpec": pod}})
+        };
+        let mls = effective_server(
+            &srv("mlserver", Value::Null),
+            shipped_server_config("mlserver").as_ref(),
+            &[],
+        )
+        .summary("seldon-mesh", Some(1), true);
+        let big = model(json!({"memory": "3Gi", "requirements": ["huggingface"]}));
+        assert_eq!(
+            codes(&judge(&big, "seldon-mesh", &mls)),
+            ["not-enough-memory"]
+        );
+        let tri = effective_server(
+            &srv("triton", json!({"containers": [{"name": "triton", "resources": {"requests": {"memory": "3Gi"}}}]})),
+            shipped_server_config("triton").as_ref(),
+            &[],
+        )
+        .summary("seldon-mesh", None, true);
+        assert_eq!(tri.memory_capacity_bytes, 3_543_348_032);
+        let r = judge(&big, "seldon-mesh", &tri);
+        assert_eq!(codes(&r), ["missing-capabilities"]);
+        assert_eq!(r[0].missing, ["huggingface"]);
+        // the closest Server for the big model is mlserver (memory) rather than triton (capabilities)
+        assert!(closeness(&judge(&big, "seldon-mesh", &mls)) < closeness(&r));
     }
 
     // operator/apis/mlops/v1alpha1/model_types.go AsSchedulerModel (conversion errors never reach the scheduler)

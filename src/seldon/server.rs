@@ -343,11 +343,13 @@ pub fn effective_server(
 
     let (capabilities, capabilities_source) = match agent {
         None => {
-            notes.push(
+            notes.push(if config.is_none() {
+                "ServerConfig unknown: agent defaults assumed".to_string()
+            } else {
                 "no agent container found (no container named agent and none with \
                  SELDON_SERVER_CAPABILITIES or MEMORY_REQUEST); agent defaults assumed"
-                    .to_string(),
-            );
+                    .to_string()
+            });
             (default_caps(), CapabilitySource::AgentDefault)
         }
         Some((ai, ac)) => {
