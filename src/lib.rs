@@ -16,3 +16,4 @@ pub mod quantity;
 pub mod report;
 pub mod run;
 pub mod scheduling;
+pub mod seldon;
