@@ -216,7 +216,7 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
                 format!("ServerConfig {} — UNKNOWN, the operator creates no pods", s.config.name)
             };
             writeln!(w, "{} {} {}", paint.bold("Server"), paint.bold(&r.to_string()), paint.dim(&format!("({cfg})")))?;
-            writeln!(w, "  capabilities: {}", e.capabilities.join(", "))?;
+            writeln!(w, "  capabilities: {}", e.capability_names().join(", "))?;
             let replicas = match &e.scaling {
                 Ok(x) => x.replicas.to_string(),
                 Err(err) => format!("invalid ({err})"),
@@ -224,12 +224,12 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
             writeln!(
                 w,
                 "  replicas: {replicas}; model memory per replica: {} ({} request + {}% overcommit)",
-                bytes(e.capacity_bytes),
-                bytes(e.memory_bytes),
+                e.capacity_bytes.map(bytes).unwrap_or_else(|| "unknown".into()),
+                e.memory_bytes.map(bytes).unwrap_or_else(|| "unknown".into()),
                 e.overcommit_percent
             )?;
-            if let Some(g) = e.gpu.first() {
-                writeln!(w, "  requests {} {}", g.count, g.resource)?;
+            if let Some((resource, count)) = e.gpu.first() {
+                writeln!(w, "  requests {count} {resource}")?;
             }
             let p = &s.placement;
             if p.nodes_known {
@@ -262,7 +262,7 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
             let reqs = if mm.requirements.is_empty() {
                 "none (matches every Server)".to_string()
             } else {
-                mm.requirements.join(", ")
+                mm.requirements.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
             };
             writeln!(w, "  requirements: {reqs}")?;
             if let Some(pin) = &mm.server {

@@ -98,14 +98,14 @@ impl<'a> InputBuilder<'a> {
         v
     }
 
-    fn origin(&self, server_obj: usize, config_obj: Option<usize>, o: Option<&(seldon::Side, FieldPath)>) -> Value {
+    fn origin(&self, server_obj: usize, config_obj: Option<usize>, o: Option<&seldon::Origin>) -> Value {
         match o {
-            Some((seldon::Side::ServerConfig, p)) => match config_obj {
-                Some(c) => obj([("resource", self.refs[c].clone()), ("path", s(&p.to_string()))]),
+            Some(o) if o.side == seldon::Side::ServerConfig => match config_obj {
+                Some(c) => obj([("resource", self.refs[c].clone()), ("path", s(&o.path.to_string()))]),
                 // A shipped default has no manifest: point at the Server's serverConfig.
                 None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec.serverConfig"))]),
             },
-            Some((seldon::Side::Server, p)) => obj([("resource", self.refs[server_obj].clone()), ("path", s(&p.to_string()))]),
+            Some(o) => obj([("resource", self.refs[server_obj].clone()), ("path", s(&o.path.to_string()))]),
             None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec"))]),
         }
     }
@@ -287,7 +287,7 @@ impl<'a> InputBuilder<'a> {
         let mut servers = Vec::with_capacity(facts.servers.len());
         for sf in &facts.servers {
             let e = &sf.effective;
-            let origin = |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p).as_ref());
+            let origin = |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p));
             let pod_root = FieldPath::root();
             let tolerations: Vec<Value> = sf
                 .effective
@@ -330,10 +330,10 @@ impl<'a> InputBuilder<'a> {
                 Err(err) => (Value::Null, Value::Null, Value::Null, s(err)),
             };
             let gpu = match e.gpu.first() {
-                Some(g) => obj([
-                    ("resource", s(&g.resource)),
-                    ("count", s(&g.count)),
-                    ("origin", origin(&g.path)),
+                Some((resource, count)) => obj([
+                    ("resource", s(resource)),
+                    ("count", Value::from(*count)),
+                    ("origin", origin(&gpu_path(&e.pod_spec.value, resource))),
                 ]),
                 None => Value::Null,
             };
@@ -364,14 +364,14 @@ impl<'a> InputBuilder<'a> {
                 ("nodeSelector", json(&node_selector)),
                 ("requiredTerms", arr(terms)),
                 ("hasSelector", Value::from(has_selector)),
-                ("capabilities", strs(&e.capabilities)),
-                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, e.capabilities_origin.as_ref())),
+                ("capabilities", strs(&e.capability_names())),
+                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, e.capabilities.iter().find_map(|c| c.origin.as_ref()))),
                 ("replicas", replicas),
                 ("minReplicas", min),
                 ("maxReplicas", max),
                 ("scalingError", scaling_error),
-                ("memoryBytes", opt_num(Some(e.capacity_bytes))),
-                ("memoryRequestBytes", opt_num(Some(e.memory_bytes))),
+                ("memoryBytes", opt_num(e.capacity_bytes)),
+                ("memoryRequestBytes", opt_num(e.memory_bytes)),
                 ("overcommitPercent", Value::from(e.overcommit_percent)),
                 ("inferenceContainer", e.inference_container.as_deref().map(s).unwrap_or(Value::Null)),
                 ("gpu", gpu),
@@ -398,8 +398,8 @@ impl<'a> InputBuilder<'a> {
             models.push(obj([
                 ("ref", self.refs[mf.obj].clone()),
                 ("object", self.objects[mf.obj].clone()),
-                ("requirements", strs(&m.requirements)),
-                ("requirementOrigins", arr(m.requirement_paths.iter().map(|p| s(&p.to_string())).collect())),
+                ("requirements", arr(m.requirements.iter().map(|r| s(&r.name)).collect())),
+                ("requirementOrigins", arr(m.requirements.iter().map(|r| s(&r.origin.to_string())).collect())),
                 ("memoryBytes", mem),
                 ("memoryError", mem_err),
                 ("replicas", replicas),
@@ -498,6 +498,21 @@ fn facts_gpu(requests: &BTreeMap<String, crate::quantity::Quantity>, gpu_resourc
         }
     }
     Value::Null
+}
+
+/// Where a GPU resource is requested (limits first, as Kubernetes requires it there).
+fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
+    let root = FieldPath::root();
+    for list in ["containers", "initContainers"] {
+        for (i, c) in pod.get(list).and_then(|c| c.as_array()).into_iter().flatten().enumerate() {
+            for kind in ["limits", "requests"] {
+                if c.pointer(&format!("/resources/{kind}")).and_then(|r| r.get(resource)).is_some() {
+                    return root.key(list).index(i).key("resources").key(kind).key(resource);
+                }
+            }
+        }
+    }
+    root.key("containers")
 }
 
 /// A copy of an object value with one more field.

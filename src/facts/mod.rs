@@ -221,7 +221,7 @@ impl Facts {
             .iter()
             .map(|(name, &i)| {
                 let value = inv.objects[i].value.clone();
-                let capabilities = seldon::config_capabilities(&value);
+                let capabilities = config_capabilities(&value, &opts.params);
                 ServerConfigFact {
                     obj: Some(i),
                     name: name.clone(),
@@ -251,11 +251,8 @@ impl Facts {
                     None => (None, ConfigLink { name: name.clone(), obj: None, builtin: false }),
                 },
             };
-            let effective = seldon::effective_server(
-                &o.value,
-                config_value.as_deref(),
-                &opts.params.gpu_resources,
-            );
+            let gpu: Vec<&str> = opts.params.gpu_resources.iter().map(String::as_str).collect();
+            let effective = seldon::effective_server(&o.value, config_value.as_deref(), &gpu);
             // Pod template labels as the StatefulSet gets them (seldon.md §3).
             let mut labels = string_map(o.value.pointer("/metadata/labels"));
             if let Some(cv) = &config_value {
@@ -269,11 +266,10 @@ impl Facts {
                 Ok(p) => Some(scheduling::admit(&p, &runtime_classes, &opts.scheduling).pod),
                 Err((p, m)) => {
                     // Point at the field in whichever object wrote it.
-                    let origin = effective.pod_spec.origin_of(&p);
-                    let (idx, path) = match origin {
-                        Some((seldon::Side::ServerConfig, path)) if link.obj.is_some() => (link.obj.unwrap_or(i), path),
-                        Some((_, path)) => (i, path),
-                        None => (i, prefixed(&FieldPath::root().key("spec").key("podSpec"), &p)),
+                    let (idx, path) = match (effective.pod_spec.origin_of(&p), link.obj) {
+                        (Some(o), Some(ci)) if o.side == seldon::Side::ServerConfig => (ci, o.path.clone()),
+                        (Some(o), _) if o.side == seldon::Side::Server => (i, o.path.clone()),
+                        _ => (i, prefixed(&FieldPath::root().key("spec").key("podSpec"), &p)),
                     };
                     raw_problems.push((idx, path, format!("the effective pod spec of Server {} does not deserialize: {m}", o.r#ref.name)));
                     None
@@ -306,7 +302,7 @@ impl Facts {
             });
         }
         for (name, v) in builtin_configs {
-            let capabilities = seldon::config_capabilities(&v);
+            let capabilities = config_capabilities(&v, &opts.params);
             server_configs.push(ServerConfigFact { obj: None, name, value: v, capabilities });
         }
 
@@ -380,16 +376,27 @@ impl Facts {
 /// What a Server looks like to the Seldon scheduler.
 fn summary(inv: &Inventory, s: &ServerFact) -> seldon::ServerSummary {
     let r = &inv.objects[s.obj].r#ref;
-    seldon::ServerSummary {
-        name: r.name.clone(),
-        namespace: r.namespace.clone(),
-        capabilities: s.effective.capabilities.clone(),
-        expected_replicas: s.effective.scaling.as_ref().map(|x| x.replicas).unwrap_or(0),
-        memory_capacity_bytes: s.effective.capacity_bytes,
-        runnable_replicas: s.runnable_replicas,
-        config_known: s.config.known(),
-        scaling_error: s.effective.scaling.as_ref().err().cloned(),
-    }
+    let mut sum = s.effective.summary(&r.namespace, s.runnable_replicas, s.config.known());
+    // The inventory's identity is authoritative (a namespace-less Server is in "").
+    sum.namespace = r.namespace.clone();
+    sum.name = r.name.clone();
+    sum
+}
+
+/// Capabilities a ServerConfig gives a Server that adds none of its own.
+fn config_capabilities(config: &Value, params: &Params) -> Vec<String> {
+    let gpu: Vec<&str> = params.gpu_resources.iter().map(String::as_str).collect();
+    let bare = serde_json::json!({"metadata": {"name": ""}, "spec": {}});
+    seldon::effective_server(&bare, Some(config), &gpu).capability_names()
+}
+
+/// Everything about a Model that decides its candidates (Models of one shape share them).
+fn model_shape(ns: &str, m: &seldon::ModelFacts) -> String {
+    let reqs: Vec<&str> = m.requirements.iter().map(|r| r.name.as_str()).collect();
+    format!(
+        "{:?}",
+        (ns, reqs, &m.memory_bytes, m.scaling.as_ref().map(|s| (s.replicas, s.min_replicas, s.max_replicas)), &m.server, m.explainer, &m.problems)
+    )
 }
 
 /// Model → Server candidates, judged once per (model shape, server class).
@@ -415,7 +422,7 @@ fn models(
         for (i, s) in summaries.iter().enumerate() {
             let key = format!(
                 "{:?}",
-                (&s.namespace, &s.capabilities, s.expected_replicas, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.scaling_error)
+                (&s.namespace, &s.capabilities, s.expected_replicas, s.memory_bytes, s.overcommit_percent, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.agent_problem)
             );
             class_of[i] = *by.entry(key).or_insert_with(|| {
                 classes.push(i);
@@ -433,7 +440,7 @@ fn models(
         let o = &inv.objects[i];
         let m = seldon::model_requirements(&o.value);
         let ns = o.r#ref.namespace.clone();
-        let shape = format!("{:?}", (&ns, m.shape_key()));
+        let shape = model_shape(&ns, &m);
         let placement = if let Some(p) = shape_cache.get(&shape) {
             p.clone()
         } else {

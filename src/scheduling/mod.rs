@@ -308,6 +308,12 @@ pub fn node_label_keys_used(pod: &PodSpec) -> BTreeSet<String> {
     affinity::label_keys_used(pod)
 }
 
+/// `nodeSelector` AND required node affinity against one Node (the NodeAffinity Filter), for
+/// the `placecheck.matches_node` Rego function.
+pub fn matches_node_affinity(pod: &PodSpec, node: &Node) -> bool {
+    affinity::match_node(pod, node).is_ok()
+}
+
 /// Whether the verdict depends on the node's name (`nodeName`, or required affinity `matchFields`):
 /// such pods must be checked per node, not per node shape.
 ///
