@@ -4,3 +4,4 @@
 //! finding → report.
 
 pub mod path;
+pub mod source;
