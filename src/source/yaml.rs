@@ -520,7 +520,9 @@ impl DocBuilder {
                         position: common.start,
                         message: "a mapping or sequence used as a mapping key".into(),
                         help: Some(
-                            "Kubernetes objects only have text keys; the key is kept as JSON text"
+                            "Kubernetes objects only have text keys (the key is kept as JSON text); \
+                             if this is a template (`{{ … }}`), render it first, e.g. \
+                             `helm template … | placecheck lint -`"
                                 .into(),
                         ),
                     });
