@@ -39,10 +39,10 @@ pub(crate) fn excludes(globs: &[String]) -> Result<GlobSet, LoadError> {
         })?;
         b.add(glob);
         // `--exclude vendor` or `--exclude 'charts/*'` should also exclude everything below.
-        if !g.ends_with("/**") {
-            if let Ok(below) = Glob::new(&format!("{}/**", g.trim_end_matches('/'))) {
-                b.add(below);
-            }
+        if !g.ends_with("/**")
+            && let Ok(below) = Glob::new(&format!("{}/**", g.trim_end_matches('/')))
+        {
+            b.add(below);
         }
     }
     b.build().map_err(|e| LoadError::BadExclude {

@@ -52,10 +52,7 @@ pub fn parse_str(
         line: 0,
         col: 0,
     };
-    loop {
-        let Some(chunk) = text.get(offset.byte..) else {
-            break;
-        };
+    while let Some(chunk) = text.get(offset.byte..) {
         let run = catch_unwind(AssertUnwindSafe(|| st.parse_chunk(chunk, offset)));
         let next = match run {
             Ok(next) => next,
@@ -408,15 +405,18 @@ impl DocBuilder {
                     None if plain => resolve_plain(&text),
                     None => Value::String(text.to_string()),
                 };
-                if plain && tag.is_none() && !is_key && self.key_depth == 0 {
-                    if let Some(reads) = kubernetes_reading(&text, &value) {
-                        let path = self.child_path();
-                        self.ambiguous.push(AmbiguousScalar {
-                            path,
-                            text: text.to_string(),
-                            kubernetes_reads: reads,
-                        });
-                    }
+                if plain
+                    && tag.is_none()
+                    && !is_key
+                    && self.key_depth == 0
+                    && let Some(reads) = kubernetes_reading(&text, &value)
+                {
+                    let path = self.child_path();
+                    self.ambiguous.push(AmbiguousScalar {
+                        path,
+                        text: text.to_string(),
+                        kubernetes_reads: reads,
+                    });
                 }
                 if !is_key {
                     self.enter_child(pos);
@@ -646,10 +646,8 @@ impl DocBuilder {
                             ),
                         });
                     }
-                    if from_merge {
-                        if let Some(m) = merged.as_mut() {
-                            m.remove(&text);
-                        }
+                    if from_merge && let Some(m) = merged.as_mut() {
+                        m.remove(&text);
                     }
                     *key = Some(PendingKey {
                         key: text,
