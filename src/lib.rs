@@ -17,3 +17,4 @@ pub mod report;
 pub mod run;
 pub mod scheduling;
 pub mod seldon;
+pub mod source;

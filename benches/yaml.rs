@@ -1,0 +1,209 @@
+//! Throughput of the YAML reader (`placecheck::source::parse_str`): MB/s and documents/s on a
+//! generated multi-document stream of Node, Server and Model manifests, as YAML and as a JSON
+//! stream, single-threaded and split into files parsed in parallel.
+//!
+//! Run: `cargo bench --bench yaml` (optional argument: target size in MB, default 32).
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use placecheck::source::{LoadOptions, parse_str};
+use rayon::prelude::*;
+
+fn node(i: usize, out: &mut String) {
+    let pool = i % 20;
+    let gpu = pool < 5;
+    let _ = write!(
+        out,
+        "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-{i:05}\n  labels:\n    kubernetes.io/hostname: node-{i:05}\n    \
+         node.kubernetes.io/instance-type: m5.{size}xlarge\n    pool: pool-{pool}\n    topology.kubernetes.io/zone: eu-west-1{zone}\n",
+        size = 1 + pool % 4,
+        zone = ["a", "b", "c"][i % 3]
+    );
+    if gpu {
+        out.push_str("    nvidia.com/gpu.present: \"true\"\nspec:\n  taints:\n  - key: nvidia.com/gpu\n    value: present\n    effect: NoSchedule\n");
+    } else {
+        out.push_str("spec:\n  podCIDR: 10.0.0.0/24\n");
+    }
+    let _ = write!(
+        out,
+        "status:\n  capacity:\n    cpu: \"{cpu}\"\n    memory: {mem}Gi\n    pods: \"110\"\n{g}  allocatable:\n    cpu: {cpu}900m\n    memory: {mem2}Gi\n    pods: \"110\"\n  \
+         conditions:\n  - type: Ready\n    status: \"True\"\n    reason: KubeletReady\n",
+        cpu = 4 << (pool % 4),
+        mem = 16 << (pool % 4),
+        mem2 = (16 << (pool % 4)) - 1,
+        g = if gpu {
+            "    nvidia.com/gpu: \"4\"\n"
+        } else {
+            ""
+        },
+    );
+}
+
+fn server(i: usize, out: &mut String) {
+    let gpu = i % 4 == 0;
+    let _ = write!(
+        out,
+        "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Server\nmetadata:\n  name: server-{i:04}\n  namespace: seldon-mesh\n  \
+         labels:\n    team: team-{t}\nspec:\n  serverConfig: {cfg}\n  replicas: {r}\n  capabilities: [sklearn, xgboost, \"team-{t}\"]\n  \
+         podSpec:\n    nodeSelector:\n      pool: pool-{p}\n",
+        t = i % 17,
+        cfg = if gpu { "triton" } else { "mlserver" },
+        r = 1 + i % 3,
+        p = i % 20,
+    );
+    if gpu {
+        out.push_str(
+            "    tolerations:\n    - key: nvidia.com/gpu\n      operator: Exists\n      effect: NoSchedule\n    containers:\n    - name: triton\n      \
+             resources:\n        requests: {cpu: \"2\", memory: 8Gi, nvidia.com/gpu: \"1\"}\n        limits:\n          nvidia.com/gpu: \"1\"\n",
+        );
+    } else {
+        out.push_str("    containers:\n    - name: mlserver\n      resources:\n        requests:\n          cpu: 500m\n          memory: 2Gi\n");
+    }
+}
+
+fn model(i: usize, out: &mut String) {
+    let _ = write!(
+        out,
+        "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: model-{i:05}\n  namespace: seldon-mesh\n  labels:\n    \
+         placecheck.io/tier: {tier}\n  annotations:\n    description: >-\n      Model number {i} for team {t}, trained nightly.\nspec:\n  \
+         storageUri: gs://models/team-{t}/model-{i:05}\n  requirements:\n  - sklearn\n  - team-{t}\n  memory: {m}Mi\n  replicas: {r}\n",
+        tier = if i % 50 == 0 { "critical" } else { "standard" },
+        t = i % 17,
+        m = 100 + (i % 9) * 100,
+        r = 1 + i % 2,
+    );
+}
+
+fn generate(target_bytes: usize) -> (String, usize) {
+    let mut out = String::with_capacity(target_bytes + 4096);
+    let mut docs = 0;
+    let mut i = 0;
+    while out.len() < target_bytes {
+        // Roughly the fleet shape of the performance target: 1 Node : 0.4 Server : 10 Models.
+        if i % 25 < 2 {
+            node(i, &mut out);
+        } else if i % 25 == 2 {
+            server(i, &mut out);
+        } else {
+            model(i, &mut out);
+        }
+        docs += 1;
+        i += 1;
+    }
+    (out, docs)
+}
+
+fn to_json_stream(yaml: &str) -> String {
+    let (docs, _) = parse_str(0, yaml, &LoadOptions::default());
+    let mut out = String::with_capacity(yaml.len());
+    for d in docs {
+        out.push_str(&serde_json::to_string_pretty(&d.value).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(r);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn report(label: &str, bytes: usize, docs: usize, secs: f64, extra: &str) {
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{label:<44} {mb:>7.1} MB {docs:>8} docs {ms:>8.0} ms {mbs:>7.1} MB/s {dps:>10.0} docs/s {extra}",
+        ms = secs * 1e3,
+        mbs = mb / secs,
+        dps = docs as f64 / secs,
+    );
+}
+
+fn main() {
+    let mb: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(32);
+    let opts = LoadOptions {
+        max_alias_nodes: usize::MAX,
+        ..LoadOptions::default()
+    };
+    let (yaml, ndocs) = generate(mb * 1_000_000);
+    let threads = rayon::current_num_threads();
+    println!(
+        "generated {ndocs} documents, {:.1} MB of YAML; rayon threads: {threads}",
+        yaml.len() as f64 / 1e6
+    );
+
+    let (secs, (docs, problems)) = best_of(3, || parse_str(0, &yaml, &opts));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(docs.len(), ndocs);
+    let fields: usize = docs.iter().map(|d| d.positions.len()).sum();
+    report(
+        "YAML parse_str, 1 thread",
+        yaml.len(),
+        ndocs,
+        secs,
+        &format!("({fields} positions)"),
+    );
+    drop(docs);
+
+    // The same stream as 1,000 files, parsed in parallel the way `load` does it.
+    let mut starts: Vec<usize> = yaml.match_indices("---\n").map(|(i, _)| i).collect();
+    starts.push(yaml.len());
+    let per = ndocs.div_ceil(1000);
+    let files: Vec<&str> = (0..ndocs.div_ceil(per))
+        .filter_map(|k| {
+            let a = *starts.get(k * per)?;
+            let b = *starts.get(((k + 1) * per).min(ndocs))?;
+            yaml.get(a..b)
+        })
+        .collect();
+    let (secs, n) = best_of(3, || {
+        files
+            .par_iter()
+            .enumerate()
+            .map(|(id, t)| parse_str(id, t, &opts).0.len())
+            .sum::<usize>()
+    });
+    report(
+        &format!("YAML parse_str, {} files, {threads} threads", files.len()),
+        yaml.len(),
+        n,
+        secs,
+        "",
+    );
+
+    let json = to_json_stream(&yaml);
+    let (secs, (docs, problems)) = best_of(3, || parse_str(0, &json, &opts));
+    assert!(problems.is_empty(), "{problems:?}");
+    report(
+        "JSON stream parse_str, 1 thread",
+        json.len(),
+        docs.len(),
+        secs,
+        "",
+    );
+    drop(docs);
+
+    let (secs, n) = best_of(3, || {
+        serde_json::Deserializer::from_str(&json)
+            .into_iter::<serde_json::Value>()
+            .filter_map(Result::ok)
+            .count()
+    });
+    report(
+        "baseline: serde_json, no positions, 1 thread",
+        json.len(),
+        n,
+        secs,
+        "",
+    );
+}

@@ -1,0 +1,167 @@
+//! Source positions: where, in the YAML text, a field of a document was written.
+//!
+//! A [`PositionIndex`] is built once per document by the YAML reader and then only read (it is
+//! shared behind an `Arc`). Findings carry [`FieldPath`]s; this index turns them into
+//! `line:column`. It must not know what the fields mean.
+
+use std::fmt;
+
+use crate::path::FieldPath;
+
+/// A place in a source file. Both numbers are 1-based; `column` counts characters (not bytes),
+/// which is what editors and SARIF expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Position {
+    /// The first character of a file.
+    pub const START: Position = Position { line: 1, column: 1 };
+
+    pub fn new(line: u32, column: u32) -> Self {
+        Position { line, column }
+    }
+}
+
+impl Default for Position {
+    fn default() -> Self {
+        Position::START
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One entry: a slice of `PositionIndex::keys` and its position.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+    pos: Position,
+}
+
+/// Field path → position of that value in one YAML document.
+///
+/// For a mapping entry the position is the one of its **key** (where an editor should put the
+/// cursor); for a sequence item it is the start of the item; the root maps to the start of the
+/// document's root node.
+///
+/// Storage is compact because a fleet has millions of fields: every path is kept once, in JSON
+/// pointer spelling, in a single string arena, and the entries are sorted for binary search
+/// (16 bytes per field plus the path text). The pointer spelling makes `Key("1")` and `Index(1)`
+/// the same entry, which is harmless because a YAML node is either a mapping or a sequence.
+#[derive(Debug, Clone, Default)]
+pub struct PositionIndex {
+    keys: String,
+    entries: Vec<Entry>,
+    root: Position,
+}
+
+impl PositionIndex {
+    /// The position recorded for exactly this path.
+    pub fn get(&self, p: &FieldPath) -> Option<Position> {
+        self.get_pointer(&p.to_pointer())
+    }
+
+    /// The position recorded for a JSON pointer (`/spec/podSpec/tolerations/1`).
+    pub fn get_pointer(&self, pointer: &str) -> Option<Position> {
+        self.entries
+            .binary_search_by(|e| self.key_of(e).cmp(pointer))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|e| e.pos)
+    }
+
+    /// The position of `p`, or of its nearest existing parent; returns the path actually found.
+    /// The root always resolves (to the document's root node).
+    pub fn resolve(&self, p: &FieldPath) -> (Position, FieldPath) {
+        let mut cur = p.clone();
+        loop {
+            if let Some(pos) = self.get(&cur) {
+                return (pos, cur);
+            }
+            match cur.parent() {
+                Some(parent) => cur = parent,
+                None => return (self.root, cur),
+            }
+        }
+    }
+
+    /// The position of the document's root node.
+    pub fn root(&self) -> Position {
+        self.root
+    }
+
+    /// Number of recorded paths.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All entries as (JSON pointer, position), sorted by pointer. For debugging and tests.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Position)> + '_ {
+        self.entries.iter().map(|e| (self.key_of(e), e.pos))
+    }
+
+    fn key_of(&self, e: &Entry) -> &str {
+        let start = e.start as usize;
+        self.keys.get(start..start + e.len as usize).unwrap_or("")
+    }
+}
+
+/// Collects entries while a document is read; [`IndexBuilder::finish`] sorts them.
+#[derive(Debug, Default)]
+pub(crate) struct IndexBuilder {
+    keys: String,
+    entries: Vec<Entry>,
+}
+
+impl IndexBuilder {
+    /// Records `pointer → pos`. Later records of the same pointer win (a duplicate key keeps its
+    /// last value, like Kubernetes).
+    pub(crate) fn record(&mut self, pointer: &str, pos: Position) {
+        // The arena is bounded by the input size limit, far below 4 GiB; saturate regardless.
+        let start = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(pointer.len()).unwrap_or(0);
+        self.keys.push_str(pointer);
+        self.entries.push(Entry { start, len, pos });
+    }
+
+    /// The most recent position recorded for `pointer` (linear; used on error paths only).
+    pub(crate) fn find_last(&self, pointer: &str) -> Option<Position> {
+        self.entries.iter().rev().find_map(|e| {
+            let s = e.start as usize;
+            (self.keys.get(s..s + e.len as usize) == Some(pointer)).then_some(e.pos)
+        })
+    }
+
+    pub(crate) fn finish(self, root: Position) -> PositionIndex {
+        let IndexBuilder {
+            mut keys,
+            mut entries,
+        } = self;
+        keys.shrink_to_fit();
+        let key = |e: &Entry| {
+            let s = e.start as usize;
+            keys.get(s..s + e.len as usize).unwrap_or("")
+        };
+        // Newest first among equal keys, then keep the first of each run: the last record wins.
+        entries.reverse();
+        entries.sort_by(|a, b| key(a).cmp(key(b)));
+        entries.dedup_by(|later, earlier| key(later) == key(earlier));
+        entries.shrink_to_fit();
+        PositionIndex {
+            keys,
+            entries,
+            root,
+        }
+    }
+}
