@@ -337,9 +337,12 @@ fn load_inventory(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
         excludes: a.exclude.clone(),
         ..LoadOptions::default()
     };
+    let t = std::time::Instant::now();
     let loaded = source::load(&inputs, &opts)?;
-    // A file named both as a target and as context is a target.
+    tracing::debug!(elapsed = ?t.elapsed(), documents = loaded.documents.len(), "loaded");
+    let t = std::time::Instant::now();
     let inv = Inventory::from_loaded(loaded);
+    tracing::debug!(elapsed = ?t.elapsed(), objects = inv.objects.len(), "inventory");
     if g.verbose > 0 && inv.skipped > 0 {
         let _ = writeln!(std::io::stderr(), "note: skipped {} document(s) that are not Kubernetes objects", inv.skipped);
     }

@@ -186,6 +186,15 @@ fn pool_lines(facts: &Facts, p: &Placement, node: &Option<String>, paint: &Paint
     Ok(())
 }
 
+/// `namespace/name`, or `name` for objects without a namespace.
+fn short(r: &ObjectRef) -> String {
+    if r.namespace.is_empty() {
+        r.name.clone()
+    } else {
+        format!("{}/{}", r.namespace, r.name)
+    }
+}
+
 fn list(names: &[&str]) -> String {
     const MAX: usize = 5;
     if names.len() <= MAX {
@@ -213,9 +222,13 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
             } else if s.config.builtin {
                 format!("ServerConfig {} (shipped default)", s.config.name)
             } else {
+                if s.config.name.is_empty() {
+                "no spec.serverConfig — the operator creates no pods".to_string()
+            } else {
                 format!("ServerConfig {} — UNKNOWN, the operator creates no pods", s.config.name)
+            }
             };
-            writeln!(w, "{} {} {}", paint.bold("Server"), paint.bold(&r.to_string()), paint.dim(&format!("({cfg})")))?;
+            writeln!(w, "{} {} {}", paint.bold("Server"), paint.bold(&short(r)), paint.dim(&format!("({cfg})")))?;
             writeln!(w, "  capabilities: {}", e.capability_names().join(", "))?;
             let replicas = match &e.scaling {
                 Ok(x) => x.replicas.to_string(),
@@ -258,7 +271,7 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
             }
             printed += 1;
             let mm = &m.model;
-            writeln!(w, "{} {}", paint.bold("Model"), paint.bold(&r.to_string()))?;
+            writeln!(w, "{} {}", paint.bold("Model"), paint.bold(&short(r)))?;
             let reqs = if mm.requirements.is_empty() {
                 "none (matches every Server)".to_string()
             } else {
@@ -297,7 +310,7 @@ pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &m
         for wl in &facts.workloads {
             let r = &inv.objects[wl.obj].r#ref;
             let comp = wl.component.as_deref().map(|c| format!(" component {c}")).unwrap_or_default();
-            writeln!(w, "{} {}{comp}", paint.bold(&r.kind), paint.bold(&r.to_string()))?;
+            writeln!(w, "{} {}{comp}", paint.bold(&r.kind), paint.bold(&short(r)))?;
             pool_lines(facts, &wl.placement, &filter.node, &paint, w)?;
             writeln!(w)?;
             printed += 1;

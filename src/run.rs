@@ -48,11 +48,17 @@ impl RunResult {
 
 /// Evaluates every enabled policy over an inventory.
 pub fn run(inv: &Inventory, policies: &PolicySet, cfg: &config::Loaded, opts: &RunOptions) -> RunResult {
+    let t = std::time::Instant::now();
     let facts = Facts::compute(inv, &opts.facts);
+    tracing::debug!(elapsed = ?t.elapsed(), stats = ?facts.stats, "placement facts");
+    let t = std::time::Instant::now();
     let input = InputBuilder::new(inv, &facts).build(opts.mode, &opts.facts.params.all);
+    tracing::debug!(elapsed = ?t.elapsed(), "input document");
+    let t = std::time::Instant::now();
     let disabled: BTreeSet<&str> = cfg.config.policies.disable.iter().map(String::as_str).collect();
     let enabled = |p: &crate::policy::Policy| !disabled.contains(p.info.id.as_str());
     let outcomes = policies.evaluate(&input, &enabled);
+    tracing::debug!(elapsed = ?t.elapsed(), "policy evaluation");
 
     let severity_of = |id: &str, default: Severity| {
         cfg.config

@@ -16,6 +16,9 @@ use crate::seldon;
 
 pub const INPUT_VERSION: u32 = 1;
 
+/// How many rejected Servers a Model's placement lists (closest first).
+pub const MAX_REJECTED: usize = 10;
+
 /// `lint` or `audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -182,7 +185,8 @@ impl<'a> InputBuilder<'a> {
         }
         let name = |i: usize| self.inv.objects[self.facts.servers[i].obj].r#ref.name.clone();
         let servers = arr(p.servers.iter().map(|&i| s(&name(i))).collect());
-        let rejected = arr(p.rejected.iter().map(|(i, r)| self.rejection(&name(*i), r)).collect());
+        // The closest few: enough for any message, without 50,000 × (servers) entries.
+        let rejected = arr(p.rejected.iter().take(MAX_REJECTED).map(|(i, r)| self.rejection(&name(*i), r)).collect());
         let closest = p
             .closest
             .and_then(|c| p.rejected.iter().find(|(i, _)| *i == c))
@@ -194,6 +198,8 @@ impl<'a> InputBuilder<'a> {
             ("servers", servers),
             ("rejected", rejected),
             ("closest", closest),
+            ("rejectedCount", Value::from(p.rejected.len())),
+            ("pinnedServerMissing", Value::from(p.pinned_missing)),
             ("nodes", nodes),
         ]);
         self.model_placements.insert(key, v.clone());

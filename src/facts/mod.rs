@@ -82,10 +82,13 @@ pub struct ModelPlacement {
     pub servers_known: bool,
     /// Indexes into `Facts::servers`, by name.
     pub servers: Vec<usize>,
-    /// Non-candidate Servers of the namespace and why.
+    /// Non-candidate Servers of the namespace and why, closest first (for a pinned Model only
+    /// the pinned Server).
     pub rejected: Vec<(usize, Arc<Vec<seldon::Rejection>>)>,
     /// The rejected Server closest to hosting the Model.
     pub closest: Option<usize>,
+    /// `spec.server` names a Server that is not in the namespace.
+    pub pinned_missing: bool,
     /// Node fact indexes where the candidates' pods can run.
     pub nodes: Arc<Vec<usize>>,
 }
@@ -399,70 +402,80 @@ fn model_shape(ns: &str, m: &seldon::ModelFacts) -> String {
     )
 }
 
-/// Model → Server candidates, judged once per (model shape, server class).
+/// Model → Server candidates.
+///
+/// Servers are grouped into classes of identical summaries (ignoring name and namespace) and
+/// Models into shapes of identical requirements/memory/replicas, so `judge` runs once per
+/// (shape, class) pair — never per (model, server). A pinned Model is judged against its pin only:
+/// every other Server is rejected by Seldon's SharingServerFilter and is not listed.
 fn models(
     inv: &Inventory,
     model_objs: &[usize],
     servers: &[ServerFact],
     nodes: &[NodeFact],
 ) -> (Vec<ModelFact>, (usize, usize)) {
-    // Servers by namespace (each namespace's SeldonRuntime has its own scheduler, seldon.md §2.2),
-    // then grouped into classes of identical summaries.
-    let mut ns_servers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let summaries: Vec<seldon::ServerSummary> = servers.iter().map(|s| summary(inv, s)).collect();
+    // Servers by namespace (each namespace's SeldonRuntime has its own scheduler, seldon.md §2.2).
+    let mut ns_servers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
     let mut order: Vec<usize> = (0..servers.len()).collect();
     order.sort_by(|&a, &b| summaries[a].name.cmp(&summaries[b].name));
     for i in order {
-        ns_servers.entry(summaries[i].namespace.clone()).or_default().push(i);
+        ns_servers.entry(summaries[i].namespace.as_str()).or_default().push(i);
+        by_name.entry((summaries[i].namespace.as_str(), summaries[i].name.as_str())).or_insert(i);
     }
     let mut class_of: Vec<usize> = vec![0; servers.len()];
-    let mut classes: Vec<usize> = Vec::new(); // representative server per class
+    let mut class_rep: Vec<usize> = Vec::new();
     {
         let mut by: HashMap<String, usize> = HashMap::new();
         for (i, s) in summaries.iter().enumerate() {
             let key = format!(
                 "{:?}",
-                (&s.namespace, &s.capabilities, s.expected_replicas, s.memory_bytes, s.overcommit_percent, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.agent_problem)
+                (&s.capabilities, s.expected_replicas, s.memory_bytes, s.overcommit_percent, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.agent_problem)
             );
             class_of[i] = *by.entry(key).or_insert_with(|| {
-                classes.push(i);
-                classes.len() - 1
+                class_rep.push(i);
+                class_rep.len() - 1
             });
         }
     }
     let servers_known = !servers.is_empty();
-    let mut shape_cache: HashMap<String, Arc<ModelPlacement>> = HashMap::new();
-    let mut judgements: HashMap<(String, usize), Arc<Vec<seldon::Rejection>>> = HashMap::new();
-    let mut node_unions: HashMap<Vec<usize>, Arc<Vec<usize>>> = HashMap::new();
+    // Shapes without the namespace share judgements across namespaces.
+    let mut shape_ids: HashMap<String, usize> = HashMap::new();
+    let mut judgements: HashMap<(usize, usize), Arc<Vec<seldon::Rejection>>> = HashMap::new();
+    let mut placements: HashMap<(String, usize), Arc<ModelPlacement>> = HashMap::new();
+    let mut node_unions: HashMap<Vec<*const Vec<usize>>, Arc<Vec<usize>>> = HashMap::new();
     let mut count = 0usize;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(model_objs.len());
+    let empty: Vec<usize> = Vec::new();
     for &i in model_objs {
         let o = &inv.objects[i];
         let m = seldon::model_requirements(&o.value);
-        let ns = o.r#ref.namespace.clone();
-        let shape = model_shape(&ns, &m);
-        let placement = if let Some(p) = shape_cache.get(&shape) {
+        let ns = o.r#ref.namespace.as_str();
+        let next = shape_ids.len();
+        let shape = *shape_ids.entry(model_shape("", &m)).or_insert(next);
+        let key = (ns.to_string(), shape);
+        let placement = if let Some(p) = placements.get(&key) {
             p.clone()
         } else {
             let mut cands = Vec::new();
             let mut rejected = Vec::new();
-            for &s in ns_servers.get(&ns).map(Vec::as_slice).unwrap_or(&[]) {
-                // The pinned name rules out every other Server cheaply and exactly.
-                let class = class_of[s];
-                let pinned_elsewhere = m.server.as_deref().is_some_and(|p| p != summaries[s].name);
-                let rej = if pinned_elsewhere {
-                    let key = (shape.clone(), usize::MAX - 1);
-                    judgements
-                        .entry(key)
-                        .or_insert_with(|| Arc::new(seldon::judge(&m, &ns, &summaries[s])))
-                        .clone()
+            let pool: Vec<usize> = match &m.server {
+                Some(pin) => by_name.get(&(ns, pin.as_str())).map(|&s| vec![s]).unwrap_or_default(),
+                None => ns_servers.get(ns).unwrap_or(&empty).clone(),
+            };
+            for s in pool {
+                let rej = if m.server.is_some() {
+                    count += 1;
+                    Arc::new(seldon::judge(&m, ns, &summaries[s]))
                 } else {
-                    let key = (shape.clone(), class);
+                    let class = class_of[s];
                     judgements
-                        .entry(key)
+                        .entry((shape, class))
                         .or_insert_with(|| {
                             count += 1;
-                            Arc::new(seldon::judge(&m, &ns, &summaries[classes[class]]))
+                            let rep = &summaries[class_rep[class]];
+                            Arc::new(seldon::judge(&m, &rep.namespace, rep))
                         })
                         .clone()
                 };
@@ -472,19 +485,24 @@ fn models(
                     rejected.push((s, rej));
                 }
             }
-            let closest = rejected
-                .iter()
-                .min_by_key(|(s, r)| (seldon::closeness(r), summaries[*s].name.clone()))
-                .map(|(s, _)| *s);
-            let mut node_set: BTreeSet<usize> = BTreeSet::new();
-            for &c in &cands {
-                node_set.extend(servers[c].placement.fits.iter().copied());
-            }
-            let mut node_list: Vec<usize> = node_set.into_iter().collect();
-            node_list.sort_by(|a, b| nodes[*a].name.cmp(&nodes[*b].name));
+            // Closest first; ties by name (already the order of `pool`).
+            rejected.sort_by_cached_key(|(_, r)| seldon::closeness(r));
+            let closest = rejected.first().map(|(s, _)| *s);
+            let mut fit_lists: Vec<*const Vec<usize>> =
+                cands.iter().map(|&c| Arc::as_ptr(&servers[c].placement.fits)).collect();
+            fit_lists.sort();
+            fit_lists.dedup();
             let node_list = node_unions
-                .entry(node_list.clone())
-                .or_insert_with(|| Arc::new(node_list))
+                .entry(fit_lists)
+                .or_insert_with(|| {
+                    let mut set: BTreeSet<usize> = BTreeSet::new();
+                    for &c in &cands {
+                        set.extend(servers[c].placement.fits.iter().copied());
+                    }
+                    let mut v: Vec<usize> = set.into_iter().collect();
+                    v.sort_by(|a, b| nodes[*a].name.cmp(&nodes[*b].name));
+                    Arc::new(v)
+                })
                 .clone();
             let p = Arc::new(ModelPlacement {
                 servers_known,
@@ -492,8 +510,9 @@ fn models(
                 rejected,
                 closest,
                 nodes: node_list,
+                pinned_missing: m.server.as_ref().is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
             });
-            shape_cache.insert(shape, p.clone());
+            placements.insert(key, p.clone());
             p
         };
         out.push(ModelFact {
@@ -502,5 +521,5 @@ fn models(
             placement,
         });
     }
-    (out, (shape_cache.len(), count))
+    (out, (shape_ids.len(), count))
 }
