@@ -142,6 +142,23 @@ fn main() {
         yaml.len() as f64 / 1e6
     );
 
+    // Lower bound: the saphyr-parser event stream alone, nothing built.
+    let (secs, events) = best_of(3, || {
+        let mut p = saphyr_parser::Parser::new_from_str(&yaml);
+        let mut n = 0usize;
+        while let Some(Ok(_)) = p.next_event() {
+            n += 1;
+        }
+        n
+    });
+    report(
+        "baseline: saphyr-parser events only",
+        yaml.len(),
+        ndocs,
+        secs,
+        &format!("({events} events)"),
+    );
+
     let (secs, (docs, problems)) = best_of(3, || parse_str(0, &yaml, &opts));
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(docs.len(), ndocs);
