@@ -41,7 +41,7 @@ fn node(i: usize, out: &mut String) {
 }
 
 fn server(i: usize, out: &mut String) {
-    let gpu = i % 4 == 0;
+    let gpu = i.is_multiple_of(4);
     let _ = write!(
         out,
         "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Server\nmetadata:\n  name: server-{i:04}\n  namespace: seldon-mesh\n  \
@@ -68,7 +68,11 @@ fn model(i: usize, out: &mut String) {
         "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: model-{i:05}\n  namespace: seldon-mesh\n  labels:\n    \
          placecheck.io/tier: {tier}\n  annotations:\n    description: >-\n      Model number {i} for team {t}, trained nightly.\nspec:\n  \
          storageUri: gs://models/team-{t}/model-{i:05}\n  requirements:\n  - sklearn\n  - team-{t}\n  memory: {m}Mi\n  replicas: {r}\n",
-        tier = if i % 50 == 0 { "critical" } else { "standard" },
+        tier = if i.is_multiple_of(50) {
+            "critical"
+        } else {
+            "standard"
+        },
         t = i % 17,
         m = 100 + (i % 9) * 100,
         r = 1 + i % 2,
@@ -140,6 +144,23 @@ fn main() {
     println!(
         "generated {ndocs} documents, {:.1} MB of YAML; rayon threads: {threads}",
         yaml.len() as f64 / 1e6
+    );
+
+    // Lower bound: the saphyr-parser event stream alone, nothing built.
+    let (secs, events) = best_of(3, || {
+        let mut p = saphyr_parser::Parser::new_from_str(&yaml);
+        let mut n = 0usize;
+        while let Some(Ok(_)) = p.next_event() {
+            n += 1;
+        }
+        n
+    });
+    report(
+        "baseline: saphyr-parser events only",
+        yaml.len(),
+        ndocs,
+        secs,
+        &format!("({events} events)"),
     );
 
     let (secs, (docs, problems)) = best_of(3, || parse_str(0, &yaml, &opts));

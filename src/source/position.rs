@@ -143,12 +143,10 @@ impl IndexBuilder {
         })
     }
 
-    pub(crate) fn finish(self, root: Position) -> PositionIndex {
-        let IndexBuilder {
-            mut keys,
-            mut entries,
-        } = self;
-        keys.shrink_to_fit();
+    /// Builds the sorted, exactly-sized index and empties the builder, keeping its buffers for
+    /// the next document (allocation churn is a large part of the parse cost).
+    pub(crate) fn finish(&mut self, root: Position) -> PositionIndex {
+        let IndexBuilder { keys, entries } = self;
         let key = |e: &Entry| {
             let s = e.start as usize;
             keys.get(s..s + e.len as usize).unwrap_or("")
@@ -157,10 +155,23 @@ impl IndexBuilder {
         entries.reverse();
         entries.sort_by(|a, b| key(a).cmp(key(b)));
         entries.dedup_by(|later, earlier| key(later) == key(earlier));
-        entries.shrink_to_fit();
+        let total: usize = entries.iter().map(|e| e.len as usize).sum();
+        let mut out_keys = String::with_capacity(total);
+        let mut out_entries = Vec::with_capacity(entries.len());
+        for e in entries.iter() {
+            let start = u32::try_from(out_keys.len()).unwrap_or(u32::MAX);
+            out_keys.push_str(key(e));
+            out_entries.push(Entry {
+                start,
+                len: e.len,
+                pos: e.pos,
+            });
+        }
+        keys.clear();
+        entries.clear();
         PositionIndex {
-            keys,
-            entries,
+            keys: out_keys,
+            entries: out_entries,
             root,
         }
     }

@@ -535,3 +535,50 @@ fn same_file_twice_is_read_once_and_named_wins() {
     assert_eq!(l.files.len(), 1);
     assert!(!l.files[0].context);
 }
+
+#[test]
+fn columns_count_characters_and_crlf() {
+    let d = one("{é: 1, b: 2}\n");
+    // Characters, not bytes: `é` is two bytes.
+    assert_eq!(pos_of(&d, "b"), Some((1, 8)));
+    let d = one("a: 1\r\nb:\r\n  c: 2\r\n");
+    assert_eq!(pos_of(&d, "b.c"), Some((3, 3)));
+}
+
+#[test]
+fn mutated_inputs_never_panic_or_hang() {
+    let base = "apiVersion: v1\nkind: Node\nmetadata:\n  name: &n a\n  labels: {x: *n, \"y\": [1, 2]}\n---\n\
+                spec:\n  taints:\n  - key: k\n    value: |\n      text\n  <<: {z: 1}\n";
+    let bytes = base.as_bytes();
+    let specials = b"-:[]{}&*!|>'\"#%@`,? \n\t~<";
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3000 {
+        let mut m = bytes.to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let i = (next() as usize) % m.len();
+            match next() % 3 {
+                0 => m[i] = specials[(next() as usize) % specials.len()],
+                1 => m.insert(i, specials[(next() as usize) % specials.len()]),
+                _ => {
+                    m.remove(i);
+                }
+            }
+        }
+        let Ok(text) = String::from_utf8(m) else {
+            continue;
+        };
+        let (_, problems) = parse(&text);
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.message.contains("internal error")),
+            "{text:?}"
+        );
+    }
+}

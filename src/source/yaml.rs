@@ -46,6 +46,7 @@ pub fn parse_str(
         problems: Vec::new(),
         next_index: 0,
         alias_nodes: 0,
+        spare: None,
     };
     let mut offset = Offset {
         byte: 0,
@@ -110,6 +111,8 @@ struct Stream<'o> {
     next_index: usize,
     /// Nodes materialised by aliases so far in this file (the budget is per file).
     alias_nodes: u64,
+    /// Buffers of the last finished document, reused by the next one.
+    spare: Option<(IndexBuilder, String)>,
 }
 
 /// Why a document was abandoned.
@@ -133,7 +136,13 @@ impl Stream<'_> {
                 Event::StreamStart | Event::Nothing => {}
                 Event::StreamEnd => return None,
                 Event::DocumentStart(_) => {
-                    doc = Some(DocBuilder::new(self.next_index, off.position(span.start)));
+                    let (ib, path) = self.spare.take().unwrap_or_default();
+                    doc = Some(DocBuilder::new(
+                        self.next_index,
+                        off.position(span.start),
+                        ib,
+                        path,
+                    ));
                     self.next_index += 1;
                 }
                 Event::DocumentEnd => {
@@ -223,10 +232,13 @@ impl Stream<'_> {
             start,
             root,
             root_pos,
-            index_builder,
+            mut index_builder,
+            path,
             ambiguous,
             ..
         } = b;
+        let positions = index_builder.finish(root_pos.unwrap_or(start));
+        self.spare = Some((index_builder, path));
         match root {
             None | Some(Value::Null) => {}
             Some(value) => self.documents.push(Document {
@@ -234,7 +246,7 @@ impl Stream<'_> {
                 index,
                 start,
                 value,
-                positions: Arc::new(index_builder.finish(root_pos.unwrap_or(start))),
+                positions: Arc::new(positions),
                 ambiguous,
             }),
         }
@@ -373,15 +385,16 @@ struct DocBuilder {
 }
 
 impl DocBuilder {
-    fn new(index: usize, start: Position) -> Self {
+    fn new(index: usize, start: Position, index_builder: IndexBuilder, mut path: String) -> Self {
+        path.clear();
         DocBuilder {
             index,
             start,
             stack: Vec::new(),
             root: None,
             root_pos: None,
-            path: String::new(),
-            index_builder: IndexBuilder::default(),
+            path,
+            index_builder,
             anchors: HashMap::new(),
             ambiguous: Vec::new(),
             key_depth: 0,
@@ -400,6 +413,19 @@ impl DocBuilder {
             Event::Scalar(text, style, anchor, tag) => {
                 let is_key = self.at_key();
                 let plain = style == ScalarStyle::Plain;
+                let merge = is_key && plain && tag.is_none() && text == "<<";
+                if is_key && anchor == 0 {
+                    // Keys are text; no need to resolve them (the common, fast path).
+                    let node = Node {
+                        value: Value::Null,
+                        nodes: 1,
+                        key_text: Some(text.into_owned()),
+                        merge,
+                        start: pos,
+                    };
+                    self.attach(node, st);
+                    return Ok(());
+                }
                 let value = match tag.as_deref() {
                     Some(t) => scalar_with_tag(t, &text, plain),
                     None if plain => resolve_plain(&text),
@@ -421,11 +447,10 @@ impl DocBuilder {
                 if !is_key {
                     self.enter_child(pos);
                 }
-                let merge = plain && tag.is_none() && text == "<<";
                 let node = Node {
                     value,
                     nodes: 1,
-                    key_text: Some(text.into_owned()),
+                    key_text: is_key.then(|| text.into_owned()),
                     merge,
                     start: pos,
                 };
