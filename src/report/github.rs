@@ -5,7 +5,8 @@
 //! protocol is line-based and parsed by the runner, so escaping is the whole job: in the message
 //! `%`, `\r` and `\n` are percent-encoded, and in property values (`file`, `title`) `:` and `,`
 //! too; otherwise a hostile message or file name could end the command early, forge a second
-//! command, or inject properties. Findings on live objects have no file: the annotation carries no
+//! command, or inject properties; other control characters are shown as `\u{..}` so the job log
+//! cannot be recoloured. Findings on live objects have no file: the annotation carries no
 //! `file` property and the message starts with the `cluster://` location instead. Exempted
 //! findings are not annotated. It must not print anything that is not a workflow command.
 
@@ -70,10 +71,20 @@ pub fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c => out.push(c),
+            c => push_visible(&mut out, c),
         }
     }
     out
+}
+
+/// Other control characters are not part of the protocol, but the runner echoes commands into
+/// the job log, where an escape sequence could hide or recolour lines: show them as `\u{..}`.
+fn push_visible(out: &mut String, c: char) {
+    if c.is_control() && c != '\t' {
+        out.push_str(&c.escape_unicode().to_string());
+    } else {
+        out.push(c);
+    }
 }
 
 /// Escapes a property value (`file=…`, `title=…`).
@@ -86,7 +97,7 @@ pub fn escape_property(s: &str) -> String {
             '\n' => out.push_str("%0A"),
             ':' => out.push_str("%3A"),
             ',' => out.push_str("%2C"),
-            c => out.push(c),
+            c => push_visible(&mut out, c),
         }
     }
     out
@@ -125,6 +136,8 @@ mod tests {
         assert_eq!(escape_data("a::b,c"), "a::b,c");
         // Already-escaped looking text is escaped again, not passed through.
         assert_eq!(escape_data("%0A"), "%250A");
+        // Terminal escapes never reach the job log raw.
+        assert_eq!(escape_data("a\u{1b}[8mhidden\tb"), "a\\u{1b}[8mhidden\tb");
     }
 
     #[test]

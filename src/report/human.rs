@@ -462,7 +462,10 @@ mod tests {
     fn tok(line: &str, col1: usize) -> &str {
         let (s, l) = token_at(line, col1 - 1);
         let b = line.char_indices().nth(s).map_or(line.len(), |(b, _)| b);
-        let e = line.char_indices().nth(s + l).map_or(line.len(), |(b, _)| b);
+        let e = line
+            .char_indices()
+            .nth(s + l)
+            .map_or(line.len(), |(b, _)| b);
         &line[b..e]
     }
 

@@ -144,18 +144,18 @@ fn write_case(out: &mut String, policy: &str, subject: &Subject, case: &Case<'_>
                 "{}: {}: {}",
                 f.severity,
                 location_label(&f.location),
-                f.message
+                indent(&f.message)
             );
             for r in &f.related {
                 let _ = writeln!(
                     detail,
                     "  related: {}: {}",
                     location_label(&r.location),
-                    r.message
+                    indent(&r.message)
                 );
             }
             if let Some(h) = &f.remediation {
-                let _ = writeln!(detail, "  help: {h}");
+                let _ = writeln!(detail, "  help: {}", indent(h));
             }
         }
         let _ = writeln!(out, "{open}>");
@@ -178,6 +178,11 @@ fn write_case(out: &mut String, policy: &str, subject: &Subject, case: &Case<'_>
     } else {
         let _ = writeln!(out, "{open}/>");
     }
+}
+
+/// Continuation lines of a multi-line text, indented under the entry they belong to.
+fn indent(s: &str) -> String {
+    s.replace('\n', "\n    ")
 }
 
 /// Characters XML 1.0 cannot carry at all, not even as character references.
@@ -233,6 +238,9 @@ mod tests {
             attr("a<b>&\"c' \n\r\t\u{1}ü"),
             "a&lt;b&gt;&amp;&quot;c&apos; &#10;&#13;&#9;\\u{1}ü"
         );
-        assert_eq!(text("]]> & <x>\r\n\u{1b}"), "]]&gt; &amp; &lt;x&gt;&#13;\n\\u{1b}");
+        assert_eq!(
+            text("]]> & <x>\r\n\u{1b}"),
+            "]]&gt; &amp; &lt;x&gt;&#13;\n\\u{1b}"
+        );
     }
 }

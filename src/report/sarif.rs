@@ -207,12 +207,13 @@ fn result(f: &Finding, rules: &Rules, cwd: Option<&Path>) -> Value {
             .iter()
             .enumerate()
             .map(|(i, rel)| {
-                let mut l = location(&rel.location, rel.resource.as_ref(), cwd);
-                if let Value::Object(m) = &mut l {
-                    m.insert("id".into(), json!(i));
-                    m.insert("message".into(), json!({ "text": rel.message }));
+                let mut l = Map::new();
+                l.insert("id".into(), json!(i));
+                l.insert("message".into(), json!({ "text": rel.message }));
+                if let Value::Object(m) = location(&rel.location, rel.resource.as_ref(), cwd) {
+                    l.extend(m);
                 }
-                l
+                Value::Object(l)
             })
             .collect();
         r.insert("relatedLocations".into(), Value::Array(related));
@@ -370,9 +371,10 @@ fn is_absolute_uri(s: &str) -> bool {
     sc.next().is_some_and(|c| c.is_ascii_alphabetic())
         && sc.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         && !rest.is_empty()
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`'))
+        && rest.chars().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        })
 }
 
 /// `ModelUnplaceable` for `model-unplaceable`.
@@ -400,7 +402,10 @@ fn fingerprint(f: &Finding) -> String {
     };
     eat(&f.policy);
     match &f.resource {
-        Some(r) => eat(&format!("{}/{}/{}/{}", r.api_version, r.kind, r.namespace, r.name)),
+        Some(r) => eat(&format!(
+            "{}/{}/{}/{}",
+            r.api_version, r.kind, r.namespace, r.name
+        )),
         None => eat(f.location.file.as_deref().unwrap_or("")),
     }
     eat(f.location.path.as_deref().unwrap_or(""));
