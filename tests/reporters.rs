@@ -586,9 +586,11 @@ fn github_commands_are_one_line_each() {
                 || line.starts_with("::notice "),
             "{line}"
         );
-        // Exactly one `::` separates properties from the message; the properties hold none.
-        let props = line.splitn(3, "::").nth(1).expect("properties");
-        assert!(!props.contains(':') || props.contains("%3A") || !props.contains("::"));
+        // Properties are escaped so they hold no `:` at all: the first `::` after the command
+        // name is the separator, whatever the message holds.
+        let (command, _message) = line[2..].split_once("::").expect("a message separator");
+        assert!(!command.contains(':'), "{command}");
+        assert!(command.contains("title=placecheck "), "{command}");
     }
     assert!(out.contains("file=deploy/wëird %2520 a%3Ab%2Cc <&\"'>.yaml,line=2,col=18,"));
     assert!(out.contains("100%25 broken: a, b::c <tag>"));

@@ -210,12 +210,11 @@ fn render_finding(
     } else if let Some(help) = &f.remediation {
         notes.push(("help", Cow::Borrowed(help)));
     }
-    if !exempted {
-        if let Some(p) = report.policy(&f.policy) {
-            if !p.help_uri.is_empty() {
-                notes.push(("help", Cow::Owned(format!("see {}", p.help_uri))));
-            }
-        }
+    if let Some(p) = report
+        .policy(&f.policy)
+        .filter(|p| !exempted && !p.help_uri.is_empty())
+    {
+        notes.push(("help", Cow::Owned(format!("see {}", p.help_uri))));
     }
     notes.extend(f.notes.iter().map(|n| ("note", Cow::Borrowed(n.as_str()))));
     if !notes.is_empty() && open_gutter {
