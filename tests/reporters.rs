@@ -663,3 +663,48 @@ fn format_names_agree_with_clap() {
         assert!(pv.get_help().is_some(), "{f} has a --help text");
     }
 }
+
+/// Positions that do not match the source text (a stale index, an empty file, line 0) must not
+/// panic any reporter, and SARIF must stay valid.
+#[test]
+fn degenerate_locations_do_not_panic() {
+    let mut s = warnings_scenario();
+    let base = s.findings[0].clone();
+    let mut add = |line: Option<u32>, column: Option<u32>, file: &str| {
+        let mut f = base.clone();
+        f.location.file = Some(file.into());
+        f.location.line = line;
+        f.location.column = column;
+        s.findings.push(f);
+    };
+    add(Some(0), Some(0), "deploy/models.yaml");
+    add(Some(999), Some(3), "deploy/models.yaml");
+    add(Some(17), Some(999), "deploy/models.yaml");
+    add(Some(17), None, "deploy/models.yaml");
+    add(None, Some(4), "deploy/models.yaml");
+    add(Some(1), Some(1), "empty.yaml");
+    s.sources.insert("empty.yaml".into(), Arc::from(""));
+    let validator = sarif_validator();
+    for options in [
+        ReportOptions::default(),
+        ReportOptions {
+            color: true,
+            verbose: true,
+            quiet: false,
+        },
+    ] {
+        let report = s.report(options);
+        for &format in Format::value_variants() {
+            let out = render(format, &report);
+            assert!(!out.is_empty(), "{format}");
+            if format == Format::Sarif {
+                let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+                assert!(validator.is_valid(&v));
+            }
+        }
+    }
+    let out = render(Format::Human, &s.report(ReportOptions::default()));
+    // No column: the underline starts at the line's first token, not its indentation (and a
+    // list item's token is the item, not its dash).
+    assert!(out.contains("  --> deploy/models.yaml:17\n   |\n16 |   requirements:\n17 |     - gpu\n   |       ^^^\n"), "{out}");
+}

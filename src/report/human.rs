@@ -265,7 +265,7 @@ struct Snippet {
 
 fn snippet_for(report: &Report<'_>, loc: &Location) -> Option<Snippet> {
     let file = loc.file.as_ref()?;
-    let line = usize::try_from(loc.line?).ok()?;
+    let line = usize::try_from(loc.line?).ok().filter(|&l| l >= 1)?;
     let source = report.sources.get(file)?;
     let mut lines = source.split('\n');
     let before = if line >= 2 {
@@ -274,11 +274,11 @@ fn snippet_for(report: &Report<'_>, loc: &Location) -> Option<Snippet> {
         None
     };
     let text = lines.next().map(trim_cr)?;
-    let col0 = loc
-        .column
-        .and_then(|c| usize::try_from(c).ok())
-        .unwrap_or(1)
-        .saturating_sub(1);
+    // Without a column, point at the line's first token rather than its indentation.
+    let col0 = match loc.column.and_then(|c| usize::try_from(c).ok()) {
+        Some(c) => c.saturating_sub(1),
+        None => text.chars().take_while(|c| c.is_whitespace()).count(),
+    };
     let (start, len) = token_at(text, col0);
     // Positions are in characters of the raw line; cleaning may widen characters before them.
     let prefix: String = text.chars().take(start).collect();
