@@ -28,19 +28,19 @@ toleration_matches(t, taint) if {
 	operator_matches(object.get(t, "operator", ""), object.get(t, "value", ""), object.get(taint, "value", ""))
 }
 
-effect_matches("", _)
+effect_matches("", _) := true
 
-effect_matches(e, e) if e != ""
+effect_matches(e, e) := true if e != ""
 
-key_matches("", _)
+key_matches("", _) := true
 
-key_matches(k, k) if k != ""
+key_matches(k, k) := true if k != ""
 
-operator_matches("", v, v)
+operator_matches("", v, v) := true
 
-operator_matches("Equal", v, v)
+operator_matches("Equal", v, v) := true
 
-operator_matches("Exists", _, _)
+operator_matches("Exists", _, _) := true
 
 # quantity(q): a Kubernetes quantity ("1Gi", "100m", 2) as a number, via the Rust extension
 # (exact parsing). Numbers pass through: YAML `nvidia.com/gpu: 1` arrives as a number.

@@ -35,7 +35,7 @@ group(pairs) := {s[st][0]: [rest(p) | some p in array.slice(s, st, run_end(s, st
 	starts := sort({i | some i, p in s; run_start(s, i)})
 }
 
-run_start(_, 0)
+run_start(_, 0) := true
 
 run_start(s, i) if {
 	i > 0
