@@ -136,7 +136,9 @@ related(m, c) := {"related": [{
 	s := server_by_key[m.ref.namespace][c.server]
 } else := {}
 
-server_by_key := {ns: {s.ref.name: s | some s in input.servers; s.ref.namespace == ns} | some ns in {s.ref.namespace | some s in input.servers}}
+server_by_key := {ns: {x.ref.name: x | some x in input.servers; x.ref.namespace == ns} |
+	some ns in {s.ref.namespace | some s in input.servers}
+}
 
 server_path("server-config-unknown") := "spec.serverConfig"
 

@@ -66,16 +66,16 @@ daemon(w) if {
 	o.kind == "DaemonSet"
 }
 
-# Servers and workloads together, as {subject, ref, tolerations, hasSelector, placement, gpu,
-# podPath}: the policies that treat both alike iterate this. `podPath` is the field path of the
+# Servers and workloads together, as {ref, kind, tolerations, hasSelector, placement, gpu,
+# podPath, component, podSpec, origins}: the policies that treat both alike iterate this. `podPath` is the field path of the
 # pod spec inside the subject (a Server's own `spec.podSpec`, which may be absent: the path then
 # falls back to `spec`).
-pod_owners contains {"ref": s.ref, "kind": "server", "tolerations": s.tolerations, "hasSelector": s.hasSelector, "placement": s.placement, "gpu": s.gpu, "podPath": "spec.podSpec", "component": null} if {
+pod_owners contains {"ref": s.ref, "kind": "server", "tolerations": s.tolerations, "hasSelector": s.hasSelector, "placement": s.placement, "gpu": s.gpu, "podPath": "spec.podSpec", "component": null, "podSpec": s.podSpec, "origins": s.origins} if {
 	some s in input.servers
 	s.serverConfig.known
 }
 
-pod_owners contains {"ref": w.ref, "kind": "workload", "tolerations": w.tolerations, "hasSelector": w.hasSelector, "placement": w.placement, "gpu": w.gpu, "podPath": w.path, "component": w.component} if {
+pod_owners contains {"ref": w.ref, "kind": "workload", "tolerations": w.tolerations, "hasSelector": w.hasSelector, "placement": w.placement, "gpu": w.gpu, "podPath": w.path, "component": w.component, "podSpec": w.podSpec, "origins": {}} if {
 	some w in subject_workloads
 }
 
