@@ -117,6 +117,7 @@ fn quantity(q: &Json) -> anyhow::Result<f64> {
 
 fn engine() -> Engine {
     let mut e = Engine::new();
+    e.set_gather_prints(true);
     e.add_extension(
         "placecheck.tolerates".into(),
         2,
@@ -236,11 +237,19 @@ fn rego_unit_tests_and_meta() {
     let mut passed = 0;
     for (name, rule) in &tests {
         e.set_input(Value::new_object());
-        match e.eval_rule(rule.clone()) {
+        let outcome = e.eval_rule(rule.clone());
+        // `print(…)` output of a failing test helps; a passing test's is dropped.
+        let prints = e.take_prints().unwrap_or_default();
+        let prints = if prints.is_empty() {
+            String::new()
+        } else {
+            format!("\n    {}", prints.join("\n    "))
+        };
+        match outcome {
             Ok(Value::Bool(true)) => passed += 1,
-            Ok(Value::Undefined) => failures.push(format!("FAIL {name}: undefined")),
-            Ok(other) => failures.push(format!("FAIL {name}: {}", to_json(&other))),
-            Err(err) => failures.push(format!("ERROR {name}:\n{err}")),
+            Ok(Value::Undefined) => failures.push(format!("FAIL {name}: undefined{prints}")),
+            Ok(other) => failures.push(format!("FAIL {name}: {}{prints}", to_json(&other))),
+            Err(err) => failures.push(format!("ERROR {name}:\n{err}{prints}")),
         }
     }
     eprintln!(

@@ -5,7 +5,9 @@
 # them: regorus' `with` keyword cannot target an extension (`with placecheck.tolerates as …` is
 # "undefined rule"), but it can target a Rego function. Policies therefore call
 # `k8s.tolerates` / `k8s.quantity`, which call the extensions at runtime, and the unit tests say
-# `with k8s.tolerates as k8s.tolerates_rego` to run without them.
+#   with data.placecheck.lib.k8s.tolerates as data.placecheck.lib.k8s.tolerates_rego
+# to run without them. Spell both sides out with `data.`: in regorus 0.14.1 an import alias on
+# the replacement (`as k8s.tolerates_rego`) makes calls from other modules undefined.
 package placecheck.lib.k8s
 
 import rego.v1
@@ -23,22 +25,24 @@ tolerates_rego(tolerations, taint) := true if {
 } else := false
 
 toleration_matches(t, taint) if {
-	effect_matches(object.get(t, "effect", ""), object.get(taint, "effect", ""))
-	key_matches(object.get(t, "key", ""), object.get(taint, "key", ""))
+	wildcard_or_equal(object.get(t, "effect", ""), object.get(taint, "effect", ""))
+	wildcard_or_equal(object.get(t, "key", ""), object.get(taint, "key", ""))
 	operator_matches(object.get(t, "operator", ""), object.get(t, "value", ""), object.get(taint, "value", ""))
 }
 
-effect_matches("", _) := true
+# An empty toleration effect or key matches every taint effect or key.
+wildcard_or_equal(mine, _) if mine == ""
 
-effect_matches(e, e) := true if e != ""
+wildcard_or_equal(mine, theirs) if {
+	mine != ""
+	mine == theirs
+}
 
-key_matches("", _) := true
-
-key_matches(k, k) := true if k != ""
-
-operator_matches("", v, v) := true
-
-operator_matches("Equal", v, v) := true
+# Operator defaults to Equal; Exists ignores the value; Lt/Gt (gate off) and unknown never match.
+operator_matches(op, mine, theirs) if {
+	op in {"", "Equal"}
+	mine == theirs
+}
 
 operator_matches("Exists", _, _) := true
 
