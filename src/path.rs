@@ -143,7 +143,8 @@ fn parse_dotted(text: &str) -> Option<FieldPath> {
                 let inner = &text[i + 1..end];
                 if inner.starts_with('"') {
                     // A quoted key may itself contain `]`: read it as a JSON string.
-                    let mut de = serde_json::Deserializer::from_str(&text[i + 1..]).into_iter::<String>();
+                    let mut de =
+                        serde_json::Deserializer::from_str(&text[i + 1..]).into_iter::<String>();
                     let key = de.next()?.ok()?;
                     let consumed = de.byte_offset();
                     let close = i + 1 + consumed;
@@ -158,9 +159,7 @@ fn parse_dotted(text: &str) -> Option<FieldPath> {
                 }
             }
             _ => {
-                let end = text[i..]
-                    .find(['.', '['])
-                    .map_or(text.len(), |p| i + p);
+                let end = text[i..].find(['.', '[']).map_or(text.len(), |p| i + p);
                 segs.push(Segment::Key(text[i..end].to_string()));
                 i = end;
             }
@@ -184,10 +183,16 @@ mod tests {
 
     #[test]
     fn quoted_keys_round_trip() {
-        let p = FieldPath::root().key("metadata").key("labels").key("nvidia.com/gpu");
+        let p = FieldPath::root()
+            .key("metadata")
+            .key("labels")
+            .key("nvidia.com/gpu");
         assert_eq!(p.to_string(), r#"metadata.labels["nvidia.com/gpu"]"#);
         assert_eq!(FieldPath::parse(&p.to_string()).unwrap(), p);
-        assert_eq!(FieldPath::parse("/metadata/labels/nvidia.com~1gpu").unwrap(), p);
+        assert_eq!(
+            FieldPath::parse("/metadata/labels/nvidia.com~1gpu").unwrap(),
+            p
+        );
     }
 
     #[test]

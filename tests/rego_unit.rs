@@ -94,10 +94,10 @@ fn quantity(q: &Json) -> anyhow::Result<f64> {
     if let Some(n) = q.as_f64() {
         return Ok(n);
     }
-    let s = q.as_str().ok_or_else(|| anyhow::anyhow!("quantity: not a string"))?;
-    let split = s
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(s.len());
+    let s = q
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("quantity: not a string"))?;
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
     let (num, suffix) = s.split_at(split);
     let scale = match suffix {
         "" => 1.0,
@@ -166,7 +166,10 @@ fn check_meta(stem: &str, meta: &Json) -> Vec<String> {
         problems.push(format!("meta.id is {:?}, want {want_id:?}", meta.get("id")));
     }
     if !["error", "warning", "info"].contains(&str_field(meta, "severity")) {
-        problems.push(format!("meta.severity {:?} is not error|warning|info", meta.get("severity")));
+        problems.push(format!(
+            "meta.severity {:?} is not error|warning|info",
+            meta.get("severity")
+        ));
     }
     for field in ["title", "description", "remediation"] {
         if str_field(meta, field).trim().is_empty() {
@@ -202,7 +205,10 @@ fn rego_unit_tests_and_meta() {
                 tests.push((format!("{package}.{rule}"), format!("{package}.{rule}")));
             }
         } else if package.starts_with("data.placecheck.policies.") {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
             policies.push((stem.to_string(), package));
         }
     }
