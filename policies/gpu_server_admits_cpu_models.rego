@@ -29,16 +29,22 @@ gpu_servers := {ns: {x.ref.name: true | some x in input.servers; x.ref.namespace
 	some ns in {s.ref.namespace | some s in input.servers; s.gpu != null}
 }
 
-# [namespace/server, model name, model index] for every (GPU Server, CPU Model) candidate pair;
-# one pass over the candidate lists, then grouped by Server in O(n log n).
-pairs contains [sprintf("%s/%s", [ns, name]), m.ref.name, i] if {
+# [[namespace, server], model name, model index] for every (GPU Server, CPU Model) candidate
+# pair: one pass over the candidate lists (cheap lookups first: most candidates are not GPU
+# Servers), then grouped by Server in O(n log n).
+pairs := {[[ns, name], m.ref.name, i] |
+	count(gpu_names) > 0
 	some i, m in input.models
-	ns := m.ref.namespace
-	gpu_servers[ns]
-	not asks_gpu(m)
 	some name in m.placement.servers
+
+	# One flat lookup per candidate first: this loop is the policy's cost.
+	gpu_names[name]
+	ns := m.ref.namespace
 	gpu_servers[ns][name]
+	not asks_gpu(m)
 }
+
+gpu_names := {s.ref.name | some s in input.servers; s.gpu != null}
 
 by_server := lib.group(pairs)
 
@@ -46,7 +52,7 @@ violation contains v if {
 	input.serversKnown
 	some s in input.servers
 	s.gpu != null
-	hits := by_server[sprintf("%s/%s", [s.ref.namespace, s.ref.name])]
+	hits := by_server[[s.ref.namespace, s.ref.name]]
 	names := [h[0] | some h in hits]
 	at := caps_site(s)
 	v := {

@@ -24,7 +24,7 @@ why := {
 violation contains v if {
 	some m in input.models
 	some field in ["dedicated", "preloaded"]
-	object.get(m.object, ["spec", field], false) == true
+	m.object.spec[field] == true
 	v := {
 		"msg": sprintf("Model %q sets spec.%s, which has no effect: %s", [m.ref.name, field, why[field]]),
 		"resource": m.ref,

@@ -23,8 +23,8 @@ meta := {
 violation contains v if {
 	input.serversKnown
 	some m in input.models
-	m.placement.serversKnown
 	count(m.placement.servers) == 0
+	m.placement.serversKnown
 	object.get(m, "scalingError", null) == null
 	object.get(m, "memoryError", null) == null
 	some v in findings(m)

@@ -215,6 +215,12 @@ fn rego_unit_tests_and_meta() {
     assert!(!policies.is_empty(), "no policies found under policies/");
     assert!(!tests.is_empty(), "no test_* rules found under policies/");
 
+    // A semantic error anywhere fails every evaluation: report it once.
+    e.set_input(empty_input());
+    if let Err(err) = e.eval_rule(format!("{}.meta", policies[0].1)) {
+        panic!("the policies do not compile:\n{err}");
+    }
+
     let mut failures = Vec::new();
     for (stem, package) in &policies {
         let want = format!("data.placecheck.policies.{stem}");
@@ -269,4 +275,131 @@ fn rego_unit_tests_and_meta() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A fleet in the docs/input.md shape: 5,000 Nodes in 20 pools, 2,000 Servers, 50,000 Models.
+/// Not a benchmark (debug build, stand-in extensions): a guard against quadratic policies.
+/// `cargo test --test rego_unit -- --ignored --nocapture`
+fn fleet() -> Json {
+    let pools: Vec<Json> = (0..20)
+        .map(|p| {
+            let gpu = p < 4;
+            let taints = if gpu {
+                json!([{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}])
+            } else if p < 6 {
+                json!([{"key": "dedicated", "value": "critical", "effect": "NoSchedule"}])
+            } else {
+                json!([])
+            };
+            json!({"id": format!("pool-{p}"), "nodes": (0..250).map(|i| format!("n-{p}-{i}")).collect::<Vec<_>>(),
+                   "size": 250, "labels": {"pool": format!("pool-{p}")}, "taints": taints, "allocatable": {},
+                   "unschedulable": false, "gpu": gpu, "controlPlane": false, "dedicated": (4..6).contains(&p)})
+        })
+        .collect();
+    let nodes: Vec<Json> = pools
+        .iter()
+        .flat_map(|p| {
+            let p = p.clone();
+            (0..250).map(move |i| {
+                let name = format!("{}-{i}", p["id"].as_str().unwrap_or_default().replace("pool", "n"));
+                let taints: Vec<Json> = p["taints"].as_array().into_iter().flatten().enumerate()
+                    .map(|(k, t)| { let mut t = t.clone(); t["index"] = json!(k); t }).collect();
+                json!({"ref": {"apiVersion": "v1", "kind": "Node", "namespace": "", "name": name},
+                       "object": {}, "name": name, "labels": p["labels"], "taints": taints,
+                       "allocatable": {"nvidia.com/gpu": "4"}, "allocatableKnown": true, "unschedulable": false,
+                       "pool": p["id"], "gpus": if p["gpu"] == json!(true) { json!({"nvidia.com/gpu": 4}) } else { json!({}) },
+                       "gpu": p["gpu"], "controlPlane": false, "dedicated": p["dedicated"]})
+            })
+        })
+        .collect();
+    let servers: Vec<Json> = (0..2000)
+        .map(|s| {
+            let pool = s % 20;
+            let gpu = pool < 4;
+            let name = format!("srv-{s}");
+            let tol = if gpu {
+                json!([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule",
+                        "origin": {"resource": {"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Server", "namespace": "seldon-mesh", "name": name}, "path": "spec.podSpec.tolerations[0]"}}])
+            } else {
+                json!([])
+            };
+            let fits: Vec<String> = (0..250).map(|i| format!("n-{pool}-{i}")).collect();
+            json!({"ref": {"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Server", "namespace": "seldon-mesh", "name": name},
+                   "object": {"spec": {"serverConfig": "mlserver"}},
+                   "serverConfig": {"name": "mlserver", "known": true, "builtin": true, "ref": null},
+                   "podSpec": {"containers": [{"name": "mlserver", "resources": {"requests": {"memory": "1Gi"}}}]},
+                   "origins": {}, "tolerations": tol, "nodeSelector": {"pool": format!("pool-{pool}")}, "requiredTerms": [],
+                   "hasSelector": s % 7 != 0, "capabilities": ["mlserver", "sklearn", format!("cap-{}", s % 50)],
+                   "capabilitiesOrigin": null, "replicas": 2, "minReplicas": 0, "maxReplicas": 0, "memoryBytes": 1181116006,
+                   "gpu": if gpu && s % 3 != 0 { json!({"resource": "nvidia.com/gpu", "count": 1, "origin": null}) } else { Json::Null },
+                   "requests": {}, "labels": {}, "ignoredFields": [],
+                   "placement": {"nodesKnown": true, "nodes": fits, "pools": [format!("pool-{pool}")], "rejected": [],
+                                 "rejectedPools": [], "message": "", "resourcesChecked": true, "oneReplicaPerNode": false},
+                   "pods": []})
+        })
+        .collect();
+    let models: Vec<Json> = (0..50_000)
+        .map(|m| {
+            let name = format!("model-{m}");
+            let cands: Vec<String> = if m % 97 == 0 { vec![] } else { (0..3).map(|k| format!("srv-{}", (m * 7 + k * 50) % 2000)).collect() };
+            let labels = if m % 500 == 0 { json!({"placecheck.io/tier": "critical"}) } else { json!({}) };
+            json!({"ref": {"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "Model", "namespace": "seldon-mesh", "name": name},
+                   "object": {"metadata": {"labels": labels}, "spec": {"requirements": ["sklearn"]}},
+                   "requirements": if m % 5 == 0 { json!(["sklearn", "gpu"]) } else { json!(["sklearn"]) },
+                   "requirementOrigins": ["spec.requirements[0]"], "memoryBytes": 0, "replicas": 1, "minReplicas": 0,
+                   "maxReplicas": 0, "server": null, "explainer": false,
+                   "placement": {"serversKnown": true, "servers": cands,
+                                 "rejected": [{"server": "srv-1", "reasons": ["lacks capability \"x\""], "codes": ["missing-capabilities"], "missing": ["x"]}],
+                                 "closest": {"server": "srv-1", "reasons": ["lacks capability \"x\""], "codes": ["missing-capabilities"], "missing": ["x"]},
+                                 "nodes": []}})
+        })
+        .collect();
+    let mut input = to_json(&empty_input());
+    input["nodesKnown"] = json!(true);
+    input["serversKnown"] = json!(true);
+    input["nodes"] = json!(nodes);
+    input["nodePools"] = json!(pools);
+    input["servers"] = json!(servers);
+    input["models"] = json!(models);
+    input
+}
+
+#[test]
+#[ignore = "slow in debug builds; run explicitly"]
+fn fleet_evaluates_without_quadratic_blowup() {
+    let mut e = engine();
+    for (path, is_test) in rego_files() {
+        if !is_test {
+            let src = fs::read_to_string(&path).expect("read policy");
+            e.add_policy(path.display().to_string(), src)
+                .expect("parse");
+        }
+    }
+    let input = Value::from(fleet());
+    let mut total = std::time::Duration::ZERO;
+    for pkg in e.get_packages().expect("packages") {
+        if !pkg.starts_with("data.placecheck.policies.") {
+            continue;
+        }
+        e.set_input(input.clone());
+        let start = std::time::Instant::now();
+        let v = e.eval_rule(format!("{pkg}.violation")).expect("eval");
+        let took = start.elapsed();
+        total += took;
+        let n = to_json(&v).as_array().map_or(0, Vec::len);
+        eprintln!("{took:>12.3?}  {n:>6} findings  {pkg}");
+    }
+    eprintln!("{total:>12.3?}  total");
+    // Rules named in PLACECHECK_RULES (comma-separated) are timed on their own.
+    for rule in std::env::var("PLACECHECK_RULES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|r| !r.is_empty())
+    {
+        e.set_input(input.clone());
+        let start = std::time::Instant::now();
+        let v = e.eval_rule(rule.to_string()).expect("eval");
+        let n = to_json(&v).as_array().map_or(0, Vec::len);
+        eprintln!("{:>12.3?}  {n:>6}  {rule}", start.elapsed());
+    }
 }

@@ -23,40 +23,25 @@ plural(1, word) := sprintf("1 %s", [word])
 
 plural(n, word) := sprintf("%d %ss", [n, word]) if n != 1
 
-# group(pairs): a set of [key, value, …] arrays → {key: [rest…]} in sorted order, in
-# O(n log n). Rego has no group-by, and the obvious
+# group(pairs): a set of [key, x, y, …] arrays → {key: [[x, y, …], …]} (each entry's tail, in
+# sorted order), in O(n log n). Rego has no group-by, and the obvious
 # `{k: [v | some [k2, v] in pairs; k2 == k] | some [k, _] in pairs}` is quadratic, which matters
-# with 50,000 Models (crates.md §1.1: regorus functions and comprehensions never stop early).
-# Sorting puts each key's entries in one run; a run starts where the key changes.
-group(pairs) := {s[st][0]: [rest(p) | some p in array.slice(s, st, run_end(s, starts, j))] |
+# with 50,000 Models (crates.md §1.1: regorus comprehensions never stop early). Sorting puts each
+# key's entries in one run; a run starts where the key changes. Everything is inline on purpose:
+# handing the big sorted array to a helper function per element costs far more in regorus.
+group(pairs) := {s[st][0]: [array.slice(p, 1, count(p)) | some p in array.slice(s, st, bounds[j + 1])] |
 	some j, st in starts
 } if {
 	s := sort(pairs)
-	starts := sort({i | some i, p in s; run_start(s, i)})
+	starts := sort({i | some i, p in s; i == 0} | {i | some i, p in s; i > 0; s[i - 1][0] != p[0]})
+	bounds := array.concat(starts, [count(s)])
 }
-
-run_start(_, 0) := true
-
-run_start(s, i) if {
-	i > 0
-	s[i - 1][0] != s[i][0]
-}
-
-run_end(s, starts, j) := starts[j + 1] if j + 1 < count(starts)
-
-run_end(s, starts, j) := count(s) if j + 1 == count(starts)
-
-rest(p) := p[1] if count(p) == 2
-
-rest(p) := array.slice(p, 1, count(p)) if count(p) > 2
 
 # Pod templates the placement policies judge. DaemonSets (and the Pods they own) run on every
 # node they tolerate by design — device plugins, log shippers, CNI — so "it can land on GPU /
 # control-plane nodes" is their purpose, not a mistake.
-subject_workloads contains w if {
-	some w in input.workloads
-	not daemon(w)
-}
+# (Arrays, not sets: a set of large objects costs a deep comparison per insertion.)
+subject_workloads := [w | some w in input.workloads; not daemon(w)]
 
 daemon(w) if w.ref.kind == "DaemonSet"
 
@@ -70,14 +55,15 @@ daemon(w) if {
 # podPath, component, podSpec, origins}: the policies that treat both alike iterate this. `podPath` is the field path of the
 # pod spec inside the subject (a Server's own `spec.podSpec`, which may be absent: the path then
 # falls back to `spec`).
-pod_owners contains {"ref": s.ref, "kind": "server", "tolerations": s.tolerations, "hasSelector": s.hasSelector, "placement": s.placement, "gpu": s.gpu, "podPath": "spec.podSpec", "component": null, "podSpec": s.podSpec, "origins": s.origins} if {
-	some s in input.servers
-	s.serverConfig.known
-}
-
-pod_owners contains {"ref": w.ref, "kind": "workload", "tolerations": w.tolerations, "hasSelector": w.hasSelector, "placement": w.placement, "gpu": w.gpu, "podPath": w.path, "component": w.component, "podSpec": w.podSpec, "origins": {}} if {
-	some w in subject_workloads
-}
+pod_owners := array.concat(
+	[{"ref": s.ref, "kind": "server", "tolerations": s.tolerations, "hasSelector": s.hasSelector, "placement": s.placement, "gpu": s.gpu, "podPath": "spec.podSpec", "component": null, "podSpec": s.podSpec, "origins": s.origins} |
+		some s in input.servers
+		s.serverConfig.known
+	],
+	[{"ref": w.ref, "kind": "workload", "tolerations": w.tolerations, "hasSelector": w.hasSelector, "placement": w.placement, "gpu": w.gpu, "podPath": w.path, "component": w.component, "podSpec": w.podSpec, "origins": {}} |
+		some w in subject_workloads
+	],
+)
 
 # Where a finding about a merged value lands: its origin when the Rust side recorded one,
 # else the owner's pod spec.

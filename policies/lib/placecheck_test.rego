@@ -5,7 +5,7 @@ import data.placecheck.lib.k8s
 import rego.v1
 
 test_group_runs if {
-	lib.group({["b", 1], ["a", 2], ["a", 1], ["c", 3, "x"]}) == {"a": [1, 2], "b": [1], "c": [[3, "x"]]}
+	lib.group({["b", 1], ["a", 2], ["a", 1], ["c", 3, "x"]}) == {"a": [[1], [2]], "b": [[1]], "c": [[3, "x"]]}
 	lib.group(set()) == {}
 }
 
