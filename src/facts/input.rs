@@ -371,7 +371,7 @@ impl<'a> InputBuilder<'a> {
                 ("requiredTerms", arr(terms)),
                 ("hasSelector", Value::from(has_selector)),
                 ("capabilities", strs(&e.capability_names())),
-                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, e.capabilities.iter().find_map(|c| c.origin.as_ref()))),
+                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, capabilities_origin(e).as_ref())),
                 ("replicas", replicas),
                 ("minReplicas", min),
                 ("maxReplicas", max),
@@ -504,6 +504,19 @@ fn facts_gpu(requests: &BTreeMap<String, crate::quantity::Quantity>, gpu_resourc
         }
     }
     Value::Null
+}
+
+/// Where the capability list comes from: the Server's `spec.capabilities` /
+/// `spec.extraCapabilities` when it sets them, else the ServerConfig's environment variable.
+fn capabilities_origin(e: &seldon::EffectiveServer) -> Option<seldon::Origin> {
+    let own = e.capabilities.iter().filter_map(|c| c.origin.as_ref()).find(|o| o.side == seldon::Side::Server);
+    match own {
+        Some(o) => Some(seldon::Origin {
+            side: o.side,
+            path: o.path.parent().unwrap_or_else(|| o.path.clone()),
+        }),
+        None => e.capabilities.iter().find_map(|c| c.origin.clone()),
+    }
 }
 
 /// Where a GPU resource is requested (limits first, as Kubernetes requires it there).
