@@ -355,6 +355,17 @@ impl<'a> InputBuilder<'a> {
                 .map(|(p, why)| obj([("path", s(&p.to_string())), ("why", s(why))]))
                 .collect();
             let placement = self.placement(&sf.placement, sf.one_replica_per_node);
+            let model_names = |ids: &[usize]| arr(ids.iter().map(|&m| s(&inv.objects[facts.models[m].obj].r#ref.name)).collect());
+            let c = &sf.candidates;
+            let candidates = obj([
+                ("count", Value::from(c.count)),
+                ("noGpu", Value::from(c.no_gpu.0)),
+                ("noGpuNames", model_names(&c.no_gpu.1)),
+                ("critical", Value::from(c.critical.0)),
+                ("criticalNames", model_names(&c.critical.1)),
+                ("nonCritical", Value::from(c.non_critical.0)),
+                ("nonCriticalNames", model_names(&c.non_critical.1)),
+            ]);
             servers.push(obj([
                 ("ref", self.refs[sf.obj].clone()),
                 ("object", self.objects[sf.obj].clone()),
@@ -385,6 +396,7 @@ impl<'a> InputBuilder<'a> {
                 ("labels", Value::from(sf.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                 ("ignoredFields", arr(ignored)),
                 ("placement", placement),
+                ("candidateModels", candidates),
                 ("pods", arr(Vec::new())),
             ]));
         }
@@ -414,6 +426,8 @@ impl<'a> InputBuilder<'a> {
                 ("scalingError", scaling_error),
                 ("server", m.server.as_deref().map(s).unwrap_or(Value::Null)),
                 ("explainer", Value::from(m.explainer)),
+                ("asksGpu", Value::from(mf.asks_gpu)),
+                ("critical", Value::from(mf.critical)),
                 ("placement", placement),
                 ("status", Value::Null),
             ]));

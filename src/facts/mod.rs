@@ -63,6 +63,8 @@ pub struct ServerFact {
     pub one_replica_per_node: bool,
     /// How many replicas Kubernetes can place (None when no Node is known).
     pub runnable_replicas: Option<u32>,
+    /// Model fact indexes of the Models this Server is a candidate for, summarized.
+    pub candidates: CandidateModels,
 }
 
 #[derive(Debug)]
@@ -98,7 +100,25 @@ pub struct ModelFact {
     pub obj: usize,
     pub model: seldon::ModelFacts,
     pub placement: Arc<ModelPlacement>,
+    /// Its requirements include one of `parameters.gpuCapabilities`.
+    pub asks_gpu: bool,
+    /// It matches `parameters.criticalModels`.
+    pub critical: bool,
 }
+
+/// The Models a Server is a candidate for, counted by kind, with the first few names (sorted).
+/// Lets policies ask "which CPU Models can land on this GPU Server?" per Server instead of
+/// walking every Model's candidate list.
+#[derive(Debug, Default, Clone)]
+pub struct CandidateModels {
+    pub count: usize,
+    pub no_gpu: (usize, Vec<usize>),
+    pub critical: (usize, Vec<usize>),
+    pub non_critical: (usize, Vec<usize>),
+}
+
+/// How many names a candidate summary keeps.
+pub const CANDIDATE_NAMES: usize = 10;
 
 #[derive(Debug)]
 pub struct ServerConfigFact {
@@ -302,6 +322,7 @@ impl Facts {
                 placement,
                 one_replica_per_node: one_per_node,
                 runnable_replicas,
+                candidates: CandidateModels::default(),
             });
         }
         for (name, v) in builtin_configs {
@@ -337,7 +358,8 @@ impl Facts {
             }
         }
 
-        let (models, model_stats) = models(inv, &get("model"), &servers, &nodes);
+        let (mut models, model_stats) = models(inv, &get("model"), &servers, &nodes);
+        classify_models(inv, &mut models, &mut servers, &opts.params);
 
         let mut problems = Vec::new();
         for (idx, path, message) in raw_problems {
@@ -519,7 +541,72 @@ fn models(
             obj: i,
             model: m,
             placement,
+            asks_gpu: false,
+            critical: false,
         });
     }
     (out, (shape_ids.len(), count))
+}
+
+/// Marks GPU-asking and critical Models (per the parameters) and summarizes, per Server, the
+/// Models it is a candidate for.
+fn classify_models(inv: &Inventory, models: &mut [ModelFact], servers: &mut [ServerFact], params: &Params) {
+    let gpu_caps: BTreeSet<&str> = params
+        .all
+        .get("gpuCapabilities")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let critical_sel = params.all.get("criticalModels").cloned().unwrap_or(Value::Null);
+    let mut order: Vec<usize> = (0..models.len()).collect();
+    order.sort_by(|&a, &b| inv.objects[models[a].obj].r#ref.cmp(&inv.objects[models[b].obj].r#ref));
+    for &mi in &order {
+        let m = &mut models[mi];
+        let o = &inv.objects[m.obj];
+        m.asks_gpu = m.model.requirements.iter().any(|r| gpu_caps.contains(r.name.trim()));
+        let labels = string_map(o.value.pointer("/metadata/labels"));
+        m.critical = selector_matches(&critical_sel, &labels);
+        let push = |slot: &mut (usize, Vec<usize>)| {
+            slot.0 += 1;
+            if slot.1.len() < CANDIDATE_NAMES {
+                slot.1.push(mi);
+            }
+        };
+        for &s in &m.placement.servers {
+            let c = &mut servers[s].candidates;
+            c.count += 1;
+            if !m.asks_gpu {
+                push(&mut c.no_gpu);
+            }
+            if m.critical {
+                push(&mut c.critical);
+            } else {
+                push(&mut c.non_critical);
+            }
+        }
+    }
+}
+
+/// A Kubernetes label selector (`matchLabels` + `matchExpressions`) against labels. An empty or
+/// missing selector matches nothing here: "critical" must be chosen explicitly.
+pub fn selector_matches(sel: &Value, labels: &BTreeMap<String, String>) -> bool {
+    let ml = sel.get("matchLabels").and_then(Value::as_object);
+    let me = sel.get("matchExpressions").and_then(Value::as_array);
+    if ml.is_none_or(|m| m.is_empty()) && me.is_none_or(|e| e.is_empty()) {
+        return false;
+    }
+    let labels_ok = ml.into_iter().flatten().all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
+    let exprs_ok = me.into_iter().flatten().all(|e| {
+        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<&str> = e.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let have = labels.get(key);
+        match e.get("operator").and_then(Value::as_str).unwrap_or("") {
+            "In" => have.is_some_and(|h| values.contains(&h.as_str())),
+            "NotIn" => have.is_none_or(|h| !values.contains(&h.as_str())),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => false,
+        }
+    });
+    labels_ok && exprs_ok
 }

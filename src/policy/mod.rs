@@ -290,10 +290,12 @@ impl PolicySet {
                     check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
                 });
                 e.set_input(input.clone());
+                let t = std::time::Instant::now();
                 let result = match e.eval_rule(format!("{}.violation", p.package)) {
                     Ok(v) => parse_violations(&v),
                     Err(err) => Err(describe_eval_error(&format!("{err:#}"), self.opts.timeout)),
                 };
+                tracing::debug!(policy = %p.info.id, elapsed = ?t.elapsed(), "evaluated");
                 Outcome { policy: i, result }
             })
             .collect()
