@@ -217,7 +217,10 @@ impl Facts {
         let get = |k: &str| by_class.get(k).cloned().unwrap_or_default();
         let mut raw_problems: Vec<(usize, FieldPath, String)> = Vec::new();
 
+        let t = std::time::Instant::now();
         let (nodes, pools) = nodes::build(inv, &get("node"), &opts.params, &mut raw_problems);
+        tracing::debug!(elapsed = ?t.elapsed(), nodes = nodes.len(), pools = pools.len(), "nodes");
+        let t = std::time::Instant::now();
         let runtime_classes: Vec<RuntimeClass> = get("runtimeclass")
             .into_iter()
             .filter_map(|i| match typed(&inv.objects[i].value) {
@@ -330,6 +333,8 @@ impl Facts {
             server_configs.push(ServerConfigFact { obj: None, name, value: v, capabilities });
         }
 
+        tracing::debug!(elapsed = ?t.elapsed(), servers = servers.len(), "servers");
+        let t = std::time::Instant::now();
         let mut workloads = Vec::new();
         for i in workload_objs {
             let o = &inv.objects[i];
@@ -358,8 +363,13 @@ impl Facts {
             }
         }
 
+        tracing::debug!(elapsed = ?t.elapsed(), workloads = workloads.len(), "workloads");
+        let t = std::time::Instant::now();
         let (mut models, model_stats) = models(inv, &get("model"), &servers, &nodes);
+        tracing::debug!(elapsed = ?t.elapsed(), models = models.len(), "models");
+        let t = std::time::Instant::now();
         classify_models(inv, &mut models, &mut servers, &opts.params);
+        tracing::debug!(elapsed = ?t.elapsed(), "candidate summaries");
 
         let mut problems = Vec::new();
         for (idx, path, message) in raw_problems {
@@ -428,14 +438,17 @@ fn model_shape(ns: &str, m: &seldon::ModelFacts) -> String {
 ///
 /// Servers are grouped into classes of identical summaries (ignoring name and namespace) and
 /// Models into shapes of identical requirements/memory/replicas, so `judge` runs once per
-/// (shape, class) pair — never per (model, server). A pinned Model is judged against its pin only:
-/// every other Server is rejected by Seldon's SharingServerFilter and is not listed.
+/// (shape, class) pair — never per (model, server) — and in parallel. A pinned Model is judged
+/// against its pin only: every other Server is rejected by Seldon's SharingServerFilter and is
+/// not listed.
 fn models(
     inv: &Inventory,
     model_objs: &[usize],
     servers: &[ServerFact],
     nodes: &[NodeFact],
 ) -> (Vec<ModelFact>, (usize, usize)) {
+    use rayon::prelude::*;
+
     let summaries: Vec<seldon::ServerSummary> = servers.iter().map(|s| summary(inv, s)).collect();
     // Servers by namespace (each namespace's SeldonRuntime has its own scheduler, seldon.md §2.2).
     let mut ns_servers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -461,25 +474,69 @@ fn models(
             });
         }
     }
-    let servers_known = !servers.is_empty();
-    // Shapes without the namespace share judgements across namespaces.
-    let mut shape_ids: HashMap<String, usize> = HashMap::new();
-    let mut judgements: HashMap<(usize, usize), Arc<Vec<seldon::Rejection>>> = HashMap::new();
-    let mut placements: HashMap<(String, usize), Arc<ModelPlacement>> = HashMap::new();
-    let mut node_unions: HashMap<Vec<*const Vec<usize>>, Arc<Vec<usize>>> = HashMap::new();
-    let mut count = 0usize;
-    let mut out = Vec::with_capacity(model_objs.len());
-    let empty: Vec<usize> = Vec::new();
-    for &i in model_objs {
-        let o = &inv.objects[i];
-        let m = seldon::model_requirements(&o.value);
-        let ns = o.r#ref.namespace.as_str();
+
+    // 1. Every Model's facts and shape, in parallel.
+    let parsed: Vec<(seldon::ModelFacts, String)> = model_objs
+        .par_iter()
+        .map(|&i| {
+            let m = seldon::model_requirements(&inv.objects[i].value);
+            let shape = model_shape("", &m);
+            (m, shape)
+        })
+        .collect();
+    let mut shape_ids: HashMap<&str, usize> = HashMap::new();
+    let mut shape_rep: Vec<usize> = Vec::new(); // a model index (into `parsed`) per shape
+    let mut keys: Vec<(usize, usize)> = Vec::with_capacity(parsed.len()); // (shape, namespace id)
+    let mut ns_ids: HashMap<&str, usize> = HashMap::new();
+    let mut ns_names: Vec<&str> = Vec::new();
+    for (k, (_, shape)) in parsed.iter().enumerate() {
         let next = shape_ids.len();
-        let shape = *shape_ids.entry(model_shape("", &m)).or_insert(next);
-        let key = (ns.to_string(), shape);
-        let placement = if let Some(p) = placements.get(&key) {
-            p.clone()
-        } else {
+        let id = *shape_ids.entry(shape.as_str()).or_insert_with(|| {
+            shape_rep.push(k);
+            next
+        });
+        let ns = inv.objects[model_objs[k]].r#ref.namespace.as_str();
+        let next_ns = ns_names.len();
+        let nsid = *ns_ids.entry(ns).or_insert_with(|| {
+            ns_names.push(ns);
+            next_ns
+        });
+        keys.push((id, nsid));
+    }
+    let mut distinct: Vec<(usize, usize)> = keys.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+
+    // 2. Judge each needed (unpinned shape, server class) pair once, in parallel.
+    let empty: Vec<usize> = Vec::new();
+    let mut pairs: Vec<(usize, usize)> = distinct
+        .iter()
+        .filter(|(shape, _)| parsed[shape_rep[*shape]].0.server.is_none())
+        .flat_map(|&(shape, nsid)| {
+            ns_servers.get(ns_names[nsid]).unwrap_or(&empty).iter().map(move |&s| (shape, s))
+        })
+        .map(|(shape, s)| (shape, class_of[s]))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let judgements: HashMap<(usize, usize), Arc<Vec<seldon::Rejection>>> = pairs
+        .par_iter()
+        .map(|&(shape, class)| {
+            let m = &parsed[shape_rep[shape]].0;
+            let rep = &summaries[class_rep[class]];
+            ((shape, class), Arc::new(seldon::judge(m, &rep.namespace, rep)))
+        })
+        .collect();
+
+    // 3. One placement per (shape, namespace), in parallel.
+    let servers_known = !servers.is_empty();
+    #[allow(clippy::type_complexity)]
+    let built: Vec<((usize, usize), ModelPlacement, usize, Vec<usize>)> = distinct
+        .par_iter()
+        .map(|&(shape, nsid)| {
+            let ns = ns_names[nsid];
+            let m = &parsed[shape_rep[shape]].0;
+            let mut judged = 0;
             let mut cands = Vec::new();
             let mut rejected = Vec::new();
             let pool: Vec<usize> = match &m.server {
@@ -487,19 +544,12 @@ fn models(
                 None => ns_servers.get(ns).unwrap_or(&empty).clone(),
             };
             for s in pool {
-                let rej = if m.server.is_some() {
-                    count += 1;
-                    Arc::new(seldon::judge(&m, ns, &summaries[s]))
-                } else {
-                    let class = class_of[s];
-                    judgements
-                        .entry((shape, class))
-                        .or_insert_with(|| {
-                            count += 1;
-                            let rep = &summaries[class_rep[class]];
-                            Arc::new(seldon::judge(&m, &rep.namespace, rep))
-                        })
-                        .clone()
+                let rej = match &m.server {
+                    Some(_) => {
+                        judged += 1;
+                        Arc::new(seldon::judge(m, ns, &summaries[s]))
+                    }
+                    None => judgements.get(&(shape, class_of[s])).cloned().unwrap_or_default(),
                 };
                 if rej.is_empty() {
                     cands.push(s);
@@ -510,42 +560,73 @@ fn models(
             // Closest first; ties by name (already the order of `pool`).
             rejected.sort_by_cached_key(|(_, r)| seldon::closeness(r));
             let closest = rejected.first().map(|(s, _)| *s);
-            let mut fit_lists: Vec<*const Vec<usize>> =
-                cands.iter().map(|&c| Arc::as_ptr(&servers[c].placement.fits)).collect();
-            fit_lists.sort();
-            fit_lists.dedup();
-            let node_list = node_unions
-                .entry(fit_lists)
-                .or_insert_with(|| {
+            // Fit lists are shared (`Placer`), so their address identifies them.
+            let mut fit_sets: Vec<usize> =
+                cands.iter().map(|&c| Arc::as_ptr(&servers[c].placement.fits) as usize).collect();
+            fit_sets.sort_unstable();
+            fit_sets.dedup();
+            let p = ModelPlacement {
+                servers_known,
+                servers: cands,
+                rejected,
+                closest,
+                nodes: Arc::new(Vec::new()),
+                pinned_missing: m.server.as_ref().is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
+            };
+            ((shape, nsid), p, judged, fit_sets)
+        })
+        .collect();
+    let count = pairs.len() + built.iter().map(|b| b.2).sum::<usize>();
+    let shape_count = shape_ids.len();
+    drop(shape_ids);
+    // The nodes of the candidates: one union per distinct set of fit lists (there are few),
+    // shared by every placement with that set (and by one Rego value later).
+    let by_ptr: HashMap<usize, &Arc<Vec<usize>>> =
+        servers.iter().map(|s| (Arc::as_ptr(&s.placement.fits) as usize, &s.placement.fits)).collect();
+    let mut unions: HashMap<Vec<usize>, Arc<Vec<usize>>> = HashMap::new();
+    let placements: HashMap<(usize, usize), Arc<ModelPlacement>> = built
+        .into_iter()
+        .map(|(k, mut p, _, fit_sets)| {
+            p.nodes = unions
+                .entry(fit_sets)
+                .or_insert_with_key(|sets| {
                     let mut set: BTreeSet<usize> = BTreeSet::new();
-                    for &c in &cands {
-                        set.extend(servers[c].placement.fits.iter().copied());
+                    for ptr in sets {
+                        if let Some(l) = by_ptr.get(ptr) {
+                            set.extend(l.iter().copied());
+                        }
                     }
                     let mut v: Vec<usize> = set.into_iter().collect();
                     v.sort_by(|a, b| nodes[*a].name.cmp(&nodes[*b].name));
                     Arc::new(v)
                 })
                 .clone();
-            let p = Arc::new(ModelPlacement {
-                servers_known,
-                servers: cands,
-                rejected,
-                closest,
-                nodes: node_list,
-                pinned_missing: m.server.as_ref().is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
-            });
-            placements.insert(key, p.clone());
-            p
-        };
-        out.push(ModelFact {
+            (k, Arc::new(p))
+        })
+        .collect();
+
+    let out = parsed
+        .into_iter()
+        .zip(keys)
+        .zip(model_objs)
+        .map(|(((m, _), key), &i)| ModelFact {
             obj: i,
             model: m,
-            placement,
+            placement: placements.get(&key).cloned().unwrap_or_else(|| {
+                Arc::new(ModelPlacement {
+                    servers_known,
+                    servers: Vec::new(),
+                    rejected: Vec::new(),
+                    closest: None,
+                    nodes: Arc::new(Vec::new()),
+                    pinned_missing: false,
+                })
+            }),
             asks_gpu: false,
             critical: false,
-        });
-    }
-    (out, (shape_ids.len(), count))
+        })
+        .collect();
+    (out, (shape_count, count))
 }
 
 /// Marks GPU-asking and critical Models (per the parameters) and summarizes, per Server, the

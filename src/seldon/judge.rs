@@ -308,9 +308,11 @@ fn severity(code: &str) -> u8 {
         "model-invalid" => 0, // same for every Server: does not rank
         "too-few-replicas" => 1,
         "not-enough-memory" => 2,
-        "explainer-needs-alibi-explain" => 3,
-        "missing-capabilities" => 4,
-        "server-pods-unschedulable" | "agent-cannot-start" => 5,
+        // A Server that matches but whose pods cannot run is closer than one that lacks a
+        // capability: it is the root of the chain model → server → node (seldon.md §2.9).
+        "server-pods-unschedulable" | "agent-cannot-start" => 3,
+        "explainer-needs-alibi-explain" => 4,
+        "missing-capabilities" => 5,
         "server-scaled-to-zero" => 6,
         "server-pinned-elsewhere" => 7,
         "server-config-unknown" => 8,
