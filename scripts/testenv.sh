@@ -159,12 +159,21 @@ listening_ports() {
   done
 }
 
-# Print N distinct free ports in 20000-59999.
+# Print N distinct free ports. They are picked below the kernel's ephemeral range: kube-apiserver opens
+# dozens of etcd client connections (ephemeral local ports) before it binds its own port, so a port from
+# that range can be taken by the time it listens. start also retries on "address already in use".
 free_ports() {
-  local want=$1 used p got=()
+  local want=$1 used p lo=32768 hi=60999 min=10000 max got=()
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  max=$((lo - 1))
+  if (( max - min < 1000 )); then   # unusual ephemeral range: use the ports above it, or any
+    if (( hi < 64535 )); then min=$((hi + 1)); max=65535; else min=10000; max=65535; fi
+  fi
   used=" $(listening_ports | tr '\n' ' ') "
   while (( ${#got[@]} < want )); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    p=$((min + (RANDOM * 32768 + RANDOM) % (max - min + 1)))
     [[ $used == *" $p "* ]] && continue
     used+="$p "
     got+=("$p")
@@ -287,13 +296,20 @@ print_env() {
 
 now_ms() { date +%s%3N; }
 
-wait_for() { # description timeout-seconds pid-name command...
+# wait_for DESCRIPTION TIMEOUT PID-NAME COMMAND...: poll COMMAND until it succeeds.
+# Returns 1 on timeout or when the process died, 2 when it died because its port was taken.
+wait_for() {
   local what=$1 timeout=$2 pname=$3; shift 3
   local deadline=$(( $(now_ms) + timeout * 1000 ))
   until "$@" >/dev/null 2>&1; do
     if ! live_pid "$pname" >/dev/null; then
-      log "$pname exited while waiting for $what; last log lines:"
-      tail -40 "$STATE/$pname.log" >&2 || true
+      if grep -q 'address already in use' "$STATE/$pname.log" 2>/dev/null; then
+        log "$pname could not bind its port (address already in use)"
+        return 2
+      fi
+      log "$pname exited while waiting for $what; its errors / last log lines:"
+      { grep -E '^[EF][0-9]{4} |"level":"(error|fatal|panic)"' "$STATE/$pname.log" | tail -20
+        tail -15 "$STATE/$pname.log"; } >&2 || true
       return 1
     fi
     if (( $(now_ms) > deadline )); then
@@ -303,6 +319,66 @@ wait_for() { # description timeout-seconds pid-name command...
     fi
     sleep 0.25
   done
+}
+
+# Kill what launch started (no state-dir removal); used between port retries.
+kill_servers() {
+  local name pid
+  for name in kube-apiserver etcd; do
+    pid=$(live_pid "$name") || continue
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  done
+  rm -f "$STATE"/*.pid
+}
+
+# Start etcd and kube-apiserver on fresh ports and wait until they serve.
+# Returns 0 when ready, 2 on a port clash (caller retries), 1 otherwise.
+launch() {
+  local rc=0
+  read -r ETCD_PORT ETCD_PEER_PORT KAS_PORT <<<"$(free_ports 3)"
+  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nKAS_PORT=%s\n' "$ETCD_PORT" "$ETCD_PEER_PORT" "$KAS_PORT" >"$STATE/ports.env"
+  rm -rf "$STATE/etcd"
+
+  # setsid + all fds redirected: the servers outlive this script and never hold the caller's pipes
+  # nor our lock fds (8, 9) — an inherited lock fd would keep the lock held while the servers live.
+  setsid "$BIN/etcd" --name=placecheck-testenv --data-dir="$STATE/etcd" \
+    --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster="placecheck-testenv=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --unsafe-no-fsync=true --log-level=warn \
+    </dev/null >"$STATE/etcd.log" 2>&1 8>&- 9>&- &
+  echo $! >"$STATE/etcd.pid"
+  disown
+  wait_for "etcd /health" 30 etcd curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" || return $?
+
+  setsid "$BIN/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$KAS_PORT" \
+    --cert-dir="$STATE/kas-certs" \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --service-cluster-ip-range=10.0.0.0/24 \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --authorization-mode=RBAC \
+    --allow-privileged=true \
+    --disable-admission-plugins=ServiceAccount \
+    --profiling=false --v=1 \
+    </dev/null >"$STATE/kube-apiserver.log" 2>&1 8>&- 9>&- &
+  echo $! >"$STATE/kube-apiserver.pid"
+  disown
+
+  wait_for "kube-apiserver /readyz" "$START_TIMEOUT" kube-apiserver \
+    kcurl "https://127.0.0.1:$KAS_PORT/readyz" || rc=$?
+  if (( rc != 0 )); then
+    (( rc == 1 )) && { kcurl "https://127.0.0.1:$KAS_PORT/readyz?verbose" >&2 || true; }
+    return "$rc"
+  fi
+  # What envtest does after /readyz: the "default" namespace is created by a controller in the apiserver.
+  wait_for "namespace default" 60 kube-apiserver \
+    kcurl "https://127.0.0.1:$KAS_PORT/api/v1/namespaces/default"
 }
 
 cmd_start() {
@@ -319,55 +395,27 @@ cmd_start() {
   ( cmd_build )
   ensure_tools
 
-  local t0 ports
+  local t0 attempt rc
   t0=$(now_ms)
   mkdir -p "$STATE"
   chmod 700 "$STATE"
   touch "$STATE/$MARKER"
   gen_certs
-  read -r ETCD_PORT ETCD_PEER_PORT KAS_PORT <<<"$(free_ports 3)"
-  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nKAS_PORT=%s\n' "$ETCD_PORT" "$ETCD_PEER_PORT" "$KAS_PORT" >"$STATE/ports.env"
-  ports="etcd client $ETCD_PORT, peer $ETCD_PEER_PORT, kube-apiserver $KAS_PORT"
-
-  # setsid + all fds redirected: the servers outlive this script and never hold the caller's pipes.
-  setsid "$BIN/etcd" --name=placecheck-testenv --data-dir="$STATE/etcd" \
-    --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster="placecheck-testenv=http://127.0.0.1:$ETCD_PEER_PORT" \
-    --unsafe-no-fsync=true --log-level=warn \
-    </dev/null >"$STATE/etcd.log" 2>&1 &
-  echo $! >"$STATE/etcd.pid"
-  wait_for "etcd /health" 30 etcd curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" || fail_start
-
-  setsid "$BIN/kube-apiserver" \
-    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$KAS_PORT" \
-    --cert-dir="$STATE/kas-certs" \
-    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
-    --client-ca-file="$PKI/ca.crt" \
-    --service-cluster-ip-range=10.0.0.0/24 \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-    --authorization-mode=RBAC \
-    --allow-privileged=true \
-    --disable-admission-plugins=ServiceAccount \
-    --profiling=false --v=1 \
-    </dev/null >"$STATE/kube-apiserver.log" 2>&1 &
-  echo $! >"$STATE/kube-apiserver.pid"
-
-  wait_for "kube-apiserver /readyz" "$START_TIMEOUT" kube-apiserver \
-    kcurl "https://127.0.0.1:$KAS_PORT/readyz" || {
-    kcurl "https://127.0.0.1:$KAS_PORT/readyz?verbose" >&2 || true
-    fail_start; }
-  wait_for "namespace default" 60 kube-apiserver \
-    kcurl "https://127.0.0.1:$KAS_PORT/api/v1/namespaces/default" || fail_start
+  for attempt in 1 2 3 4 5; do
+    rc=0
+    launch || rc=$?
+    (( rc == 0 )) && break
+    (( rc == 2 && attempt < 5 )) || fail_start
+    log "retrying with other ports (attempt $((attempt + 1)))"
+    kill_servers
+  done
 
   write_kubeconfig "$STATE/kubeconfig" placecheck-testenv-admin admin
   write_kubeconfig "$STATE/kubeconfig-restricted" placecheck-test restricted
   local ms=$(( $(now_ms) - t0 ))
   printf '%d.%03d\n' $((ms / 1000)) $((ms % 1000)) >"$STATE/startup-seconds"
-  log "ready in $(cat "$STATE/startup-seconds") s ($ports; state $STATE)"
+  log "ready in $(cat "$STATE/startup-seconds") s (etcd client $ETCD_PORT, peer $ETCD_PEER_PORT," \
+    "kube-apiserver $KAS_PORT; state $STATE)"
   print_env
 }
 
