@@ -186,8 +186,14 @@ check "restricted user still cannot delete nodes" code_is 403
 api restricted GET "/api/v1/namespaces/$NS/pods"
 check "restricted user cannot list pods" code_is 403
 
-echo "== stop"
+echo "== resource use"
 state=$PLACECHECK_TESTENV_STATE
+for n in kube-apiserver etcd; do
+  printf '%s: %s\n' "$n" "$(grep -E '^(VmRSS|VmHWM)' "/proc/$(cat "$state/$n.pid")/status" | tr -s ' \t\n' ' ')"
+done
+echo "start-up to ready: $(cat "$state/startup-seconds") s"
+
+echo "== stop"
 pids="$(cat "$state/kube-apiserver.pid") $(cat "$state/etcd.pid")"
 "$TESTENV" stop
 gone=yes

@@ -7,13 +7,14 @@
 #   scripts/testenv.sh stop    stop both and remove the state dir
 #   scripts/testenv.sh env     print the KUBECONFIG export of the running instance
 #   scripts/testenv.sh status  exit 0 when running and healthy
+#   scripts/testenv.sh clean   stop, then delete the cache dir (binaries, Go caches; ~3.3 GB)
 #
 # See docs/test-cluster.md for how it works and what it costs.
 set -euo pipefail
 
 K8S_VERSION=${PLACECHECK_K8S_VERSION:-v1.36.3}
 ETCD_VERSION=${PLACECHECK_ETCD_VERSION:-v3.6.8}
-DIR=${PLACECHECK_TESTENV_DIR:-$HOME/.cache/placecheck-testenv}
+DIR=${PLACECHECK_TESTENV_DIR:-${HOME:-/root}/.cache/placecheck-testenv}
 STATE=${PLACECHECK_TESTENV_STATE:-/tmp/placecheck-testenv}
 START_TIMEOUT=${PLACECHECK_TESTENV_START_TIMEOUT:-120}
 # Go build parallelism; the machine has 2 cores shared with other builds.
@@ -57,11 +58,13 @@ build_kube_apiserver() {
   rm -rf "$w"; mkdir -p "$w"
   (
     cd "$w"
-    gorun "" mod init local.invalid/placecheck-testenv/kube-apiserver 2>/dev/null
+    local setup=$DIR/logs/kube-apiserver.setup.log
+    : >"$setup"
+    gorun "" mod init local.invalid/placecheck-testenv/kube-apiserver 2>>"$setup"
     # The published k8s.io/kubernetes go.mod requires every staging module at the non-existent v0.0.0;
     # each of those needs a replace to its published twin. Generate the list, never hard-code it.
     local kmod
-    kmod=$(gorun "" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')
+    kmod=$(gorun "" mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>>"$setup" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')
     [[ -f $kmod ]] || die "could not fetch the go.mod of k8s.io/kubernetes@$K8S_VERSION"
     local goline
     goline=$(sed -nE 's/^go ([0-9.]+)$/\1/p' "$kmod")
@@ -77,14 +80,16 @@ build_kube_apiserver() {
     (( n > 0 )) || die "found no v0.0.0 staging requirements in $kmod"
     log "kube-apiserver $K8S_VERSION: $n staging replaces at $staging"
     gorun "" mod edit "${edits[@]}"
-    gorun "" get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION"
+    log "resolving modules (log $setup)"
+    gorun "" get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >>"$setup" 2>&1 ||
+      { tail -30 "$setup" >&2; exit 1; }
     # Same version stamps as upstream's hack/lib/version.sh, so /version reports the real version.
     local ld="-s -w" p
     for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
       ld+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
     done
-    log "compiling kube-apiserver (cold: 10-30 min on 2 cores; log $DIR/logs/kube-apiserver.build.log)"
+    log "compiling kube-apiserver (cold: ~5-10 min on 2 cores; log $DIR/logs/kube-apiserver.build.log)"
     gorun "$DIR/logs/kube-apiserver.time" build -mod=mod -trimpath -tags=selinux,notest,grpcnotrace \
       -ldflags "$ld" -o "$BIN/kube-apiserver.new" k8s.io/kubernetes/cmd/kube-apiserver \
       >"$DIR/logs/kube-apiserver.build.log" 2>&1 || { tail -50 "$DIR/logs/kube-apiserver.build.log" >&2; exit 1; }
@@ -97,10 +102,12 @@ build_etcd() {
   rm -rf "$w"; mkdir -p "$w"
   (
     cd "$w"
-    gorun "" mod init local.invalid/placecheck-testenv/etcd 2>/dev/null
+    local setup=$DIR/logs/etcd.setup.log
+    : >"$setup"
+    gorun "" mod init local.invalid/placecheck-testenv/etcd 2>>"$setup"
     # go.etcd.io/etcd/server/v3 is package main (the etcd binary); its sibling modules are all
     # published at the same version, so the wrapper needs no replaces.
-    gorun "" get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    gorun "" get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >>"$setup" 2>&1 || { tail -30 "$setup" >&2; exit 1; }
     log "compiling etcd $ETCD_VERSION (log $DIR/logs/etcd.build.log)"
     gorun "$DIR/logs/etcd.time" build -mod=mod -trimpath \
       -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" \
@@ -112,12 +119,17 @@ build_etcd() {
 
 cmd_build() {
   if binaries_current; then
-    log "binaries up to date in $BIN ($(tr '\n' ' ' <"$STAMP"))"
+    log "binaries up to date in $BIN ($(paste -sd ' ' "$STAMP"))"
     return 0
   fi
   command -v go >/dev/null || die "go is not installed (need Go >= 1.26)"
   mkdir -p "$BIN" "$DIR/logs" "$DIR/src"
   lock "$DIR/.lock" 8
+  local avail_kb
+  avail_kb=$(df -Pk "$DIR" | awk 'NR == 2 { print $4 }')
+  if [[ $avail_kb =~ ^[0-9]+$ ]] && (( avail_kb < 4 * 1024 * 1024 )); then
+    log "warning: only $((avail_kb / 1024)) MiB free in $DIR; a cold build needs ~3.5 GB"
+  fi
   if binaries_current; then   # another process built them while we waited
     log "binaries up to date in $BIN"
     return 0
@@ -467,6 +479,15 @@ cmd_stop() {
   log "stopped; removed $STATE"
 }
 
+cmd_clean() {
+  cmd_stop
+  [[ -d $DIR ]] || return 0
+  [[ -d $DIR/bin || -d $DIR/go ]] || die "$DIR does not look like a testenv cache dir; not removing it"
+  chmod -R u+w "$DIR" 2>/dev/null || true   # the Go module cache is read-only
+  rm -rf "$DIR"
+  log "removed $DIR"
+}
+
 cmd_env() {
   healthy || die "no healthy instance in $STATE (run: scripts/testenv.sh start)"
   print_env
@@ -489,6 +510,7 @@ main() {
     stop) cmd_stop ;;
     env) cmd_env ;;
     status) cmd_status ;;
+    clean) cmd_clean ;;
     *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
