@@ -99,6 +99,14 @@ api admin GET '/api/v1/nodes?labelSelector=pool%3Dgpu'
 list_gpu_only() { body_has '"name":"smoke-gpu-1"' && body_lacks smoke-cpu-1; }
 check "list nodes by label selector finds only the gpu node" list_gpu_only
 api admin GET /api/v1/nodes/smoke-gpu-1
+# Admission plugin TaintNodesByCondition adds node.kubernetes.io/not-ready:NoSchedule on create;
+# with no node-lifecycle controller it stays until a client removes it.
+check "create adds the not-ready taint" body_has '"key":"node.kubernetes.io/not-ready"'
+CT=application/merge-patch+json api admin PATCH /api/v1/nodes/smoke-gpu-1 \
+  '{"spec":{"taints":[{"key":"nvidia.com/gpu","value":"present","effect":"NoSchedule"},{"key":"dedicated","value":"seldon","effect":"NoExecute"}]}}'
+check "a patch can drop the not-ready taint" code_and_body 200 '"key":"dedicated"'
+api admin GET /api/v1/nodes/smoke-gpu-1
+check "not-ready taint stays removed" body_lacks node.kubernetes.io/not-ready
 check "node keeps its taints" body_has_all '"key":"nvidia.com/gpu"' '"effect":"NoExecute"' '"pool":"gpu"'
 CT=application/merge-patch+json api admin PATCH /api/v1/nodes/smoke-gpu-1/status \
   '{"status":{"capacity":{"cpu":"8","memory":"32Gi","nvidia.com/gpu":"4","pods":"110"},"allocatable":{"cpu":"8","memory":"32Gi","nvidia.com/gpu":"4","pods":"110"}}}'
