@@ -164,7 +164,15 @@ pub fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, (FieldPath, String)> {
                 serde_path_to_error::Segment::Unknown => {}
             }
         }
-        let msg = format!("{} at {}", e.inner(), if p.is_root() { "the top level".to_string() } else { p.to_string() });
+        let msg = format!(
+            "{} at {}",
+            e.inner(),
+            if p.is_root() {
+                "the top level".to_string()
+            } else {
+                p.to_string()
+            }
+        );
         (p, msg)
     })
 }
@@ -231,7 +239,7 @@ impl Facts {
                 }
             })
             .collect();
-        let mut placer = placement::Placer::new(&nodes, opts.scheduling.clone());
+        let mut placer = placement::Placer::new(&nodes, opts.scheduling);
 
         // ServerConfigs, looked up by name in the Seldon namespace (seldon.md §1.2: the
         // operator's namespace, not the Server's). A ServerConfig without a namespace is taken
@@ -268,16 +276,45 @@ impl Facts {
                 .unwrap_or("")
                 .to_string();
             let (config_value, link) = match configs.get(&name) {
-                Some(&ci) => (Some(inv.objects[ci].value.clone()), ConfigLink { name: name.clone(), obj: Some(ci), builtin: false }),
+                Some(&ci) => (
+                    Some(inv.objects[ci].value.clone()),
+                    ConfigLink {
+                        name: name.clone(),
+                        obj: Some(ci),
+                        builtin: false,
+                    },
+                ),
                 None => match seldon::shipped_server_config(&name) {
                     Some(v) => {
-                        let v = builtin_configs.entry(name.clone()).or_insert_with(|| Arc::new(v)).clone();
-                        (Some(v), ConfigLink { name: name.clone(), obj: None, builtin: true })
+                        let v = builtin_configs
+                            .entry(name.clone())
+                            .or_insert_with(|| Arc::new(v))
+                            .clone();
+                        (
+                            Some(v),
+                            ConfigLink {
+                                name: name.clone(),
+                                obj: None,
+                                builtin: true,
+                            },
+                        )
                     }
-                    None => (None, ConfigLink { name: name.clone(), obj: None, builtin: false }),
+                    None => (
+                        None,
+                        ConfigLink {
+                            name: name.clone(),
+                            obj: None,
+                            builtin: false,
+                        },
+                    ),
                 },
             };
-            let gpu: Vec<&str> = opts.params.gpu_resources.iter().map(String::as_str).collect();
+            let gpu: Vec<&str> = opts
+                .params
+                .gpu_resources
+                .iter()
+                .map(String::as_str)
+                .collect();
             let effective = seldon::effective_server(&o.value, config_value.as_deref(), &gpu);
             // Pod template labels as the StatefulSet gets them (seldon.md §3).
             let mut labels = string_map(o.value.pointer("/metadata/labels"));
@@ -293,16 +330,31 @@ impl Facts {
                 Err((p, m)) => {
                     // Point at the field in whichever object wrote it.
                     let (idx, path) = match (effective.pod_spec.origin_of(&p), link.obj) {
-                        (Some(o), Some(ci)) if o.side == seldon::Side::ServerConfig => (ci, o.path.clone()),
+                        (Some(o), Some(ci)) if o.side == seldon::Side::ServerConfig => {
+                            (ci, o.path.clone())
+                        }
                         (Some(o), _) if o.side == seldon::Side::Server => (i, o.path.clone()),
-                        _ => (i, prefixed(&FieldPath::root().key("spec").key("podSpec"), &p)),
+                        _ => (
+                            i,
+                            prefixed(&FieldPath::root().key("spec").key("podSpec"), &p),
+                        ),
                     };
-                    raw_problems.push((idx, path, format!("the effective pod spec of Server {} does not deserialize: {m}", o.r#ref.name)));
+                    raw_problems.push((
+                        idx,
+                        path,
+                        format!(
+                            "the effective pod spec of Server {} does not deserialize: {m}",
+                            o.r#ref.name
+                        ),
+                    ));
                     None
                 }
             };
             let (placement, one_per_node) = match &pod {
-                Some(p) if link.known() => (placer.place(p), scheduling::spreads_one_per_node(p, &labels)),
+                Some(p) if link.known() => (
+                    placer.place(p),
+                    scheduling::spreads_one_per_node(p, &labels),
+                ),
                 _ => (Arc::new(Placement::unknown()), false),
             };
             let replicas = effective.scaling.as_ref().map(|s| s.replicas).unwrap_or(0);
@@ -330,7 +382,12 @@ impl Facts {
         }
         for (name, v) in builtin_configs {
             let capabilities = config_capabilities(&v, &opts.params);
-            server_configs.push(ServerConfigFact { obj: None, name, value: v, capabilities });
+            server_configs.push(ServerConfigFact {
+                obj: None,
+                name,
+                value: v,
+                capabilities,
+            });
         }
 
         tracing::debug!(elapsed = ?t.elapsed(), servers = servers.len(), "servers");
@@ -339,7 +396,9 @@ impl Facts {
         for i in workload_objs {
             let o = &inv.objects[i];
             for t in kinds::pod_templates(&o.r#ref.kind, &o.value) {
-                let Some(spec) = t.spec.lookup(&o.value) else { continue };
+                let Some(spec) = t.spec.lookup(&o.value) else {
+                    continue;
+                };
                 let pod: PodSpec = match typed(spec) {
                     Ok(p) => p,
                     Err((p, m)) => {
@@ -376,7 +435,9 @@ impl Facts {
             problems.push(Problem {
                 policy: "invalid-manifest",
                 message,
-                help: Some("fix the field's type: see the Kubernetes API reference for the field".into()),
+                help: Some(
+                    "fix the field's type: see the Kubernetes API reference for the field".into(),
+                ),
                 resource: Some(inv.objects[idx].r#ref.clone()),
                 at: ProblemAt::Object(idx, path),
                 related: None,
@@ -411,7 +472,9 @@ impl Facts {
 /// What a Server looks like to the Seldon scheduler.
 fn summary(inv: &Inventory, s: &ServerFact) -> seldon::ServerSummary {
     let r = &inv.objects[s.obj].r#ref;
-    let mut sum = s.effective.summary(&r.namespace, s.runnable_replicas, s.config.known());
+    let mut sum = s
+        .effective
+        .summary(&r.namespace, s.runnable_replicas, s.config.known());
     // The inventory's identity is authoritative (a namespace-less Server is in "").
     sum.namespace = r.namespace.clone();
     sum.name = r.name.clone();
@@ -430,7 +493,17 @@ fn model_shape(ns: &str, m: &seldon::ModelFacts) -> String {
     let reqs: Vec<&str> = m.requirements.iter().map(|r| r.name.as_str()).collect();
     format!(
         "{:?}",
-        (ns, reqs, &m.memory_bytes, m.scaling.as_ref().map(|s| (s.replicas, s.min_replicas, s.max_replicas)), &m.server, m.explainer, &m.problems)
+        (
+            ns,
+            reqs,
+            &m.memory_bytes,
+            m.scaling
+                .as_ref()
+                .map(|s| (s.replicas, s.min_replicas, s.max_replicas)),
+            &m.server,
+            m.explainer,
+            &m.problems
+        )
     )
 }
 
@@ -456,8 +529,13 @@ fn models(
     let mut order: Vec<usize> = (0..servers.len()).collect();
     order.sort_by(|&a, &b| summaries[a].name.cmp(&summaries[b].name));
     for i in order {
-        ns_servers.entry(summaries[i].namespace.as_str()).or_default().push(i);
-        by_name.entry((summaries[i].namespace.as_str(), summaries[i].name.as_str())).or_insert(i);
+        ns_servers
+            .entry(summaries[i].namespace.as_str())
+            .or_default()
+            .push(i);
+        by_name
+            .entry((summaries[i].namespace.as_str(), summaries[i].name.as_str()))
+            .or_insert(i);
     }
     let mut class_of: Vec<usize> = vec![0; servers.len()];
     let mut class_rep: Vec<usize> = Vec::new();
@@ -466,7 +544,16 @@ fn models(
         for (i, s) in summaries.iter().enumerate() {
             let key = format!(
                 "{:?}",
-                (&s.capabilities, s.expected_replicas, s.memory_bytes, s.overcommit_percent, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.agent_problem)
+                (
+                    &s.capabilities,
+                    s.expected_replicas,
+                    s.memory_bytes,
+                    s.overcommit_percent,
+                    s.memory_capacity_bytes,
+                    s.runnable_replicas,
+                    s.config_known,
+                    &s.agent_problem
+                )
             );
             class_of[i] = *by.entry(key).or_insert_with(|| {
                 class_rep.push(i);
@@ -513,7 +600,11 @@ fn models(
         .iter()
         .filter(|(shape, _)| parsed[shape_rep[*shape]].0.server.is_none())
         .flat_map(|&(shape, nsid)| {
-            ns_servers.get(ns_names[nsid]).unwrap_or(&empty).iter().map(move |&s| (shape, s))
+            ns_servers
+                .get(ns_names[nsid])
+                .unwrap_or(&empty)
+                .iter()
+                .map(move |&s| (shape, s))
         })
         .map(|(shape, s)| (shape, class_of[s]))
         .collect();
@@ -524,7 +615,10 @@ fn models(
         .map(|&(shape, class)| {
             let m = &parsed[shape_rep[shape]].0;
             let rep = &summaries[class_rep[class]];
-            ((shape, class), Arc::new(seldon::judge(m, &rep.namespace, rep)))
+            (
+                (shape, class),
+                Arc::new(seldon::judge(m, &rep.namespace, rep)),
+            )
         })
         .collect();
 
@@ -540,7 +634,10 @@ fn models(
             let mut cands = Vec::new();
             let mut rejected = Vec::new();
             let pool: Vec<usize> = match &m.server {
-                Some(pin) => by_name.get(&(ns, pin.as_str())).map(|&s| vec![s]).unwrap_or_default(),
+                Some(pin) => by_name
+                    .get(&(ns, pin.as_str()))
+                    .map(|&s| vec![s])
+                    .unwrap_or_default(),
                 None => ns_servers.get(ns).unwrap_or(&empty).clone(),
             };
             for s in pool {
@@ -549,7 +646,10 @@ fn models(
                         judged += 1;
                         Arc::new(seldon::judge(m, ns, &summaries[s]))
                     }
-                    None => judgements.get(&(shape, class_of[s])).cloned().unwrap_or_default(),
+                    None => judgements
+                        .get(&(shape, class_of[s]))
+                        .cloned()
+                        .unwrap_or_default(),
                 };
                 if rej.is_empty() {
                     cands.push(s);
@@ -561,8 +661,10 @@ fn models(
             rejected.sort_by_cached_key(|(_, r)| seldon::closeness(r));
             let closest = rejected.first().map(|(s, _)| *s);
             // Fit lists are shared (`Placer`), so their address identifies them.
-            let mut fit_sets: Vec<usize> =
-                cands.iter().map(|&c| Arc::as_ptr(&servers[c].placement.fits) as usize).collect();
+            let mut fit_sets: Vec<usize> = cands
+                .iter()
+                .map(|&c| Arc::as_ptr(&servers[c].placement.fits) as usize)
+                .collect();
             fit_sets.sort_unstable();
             fit_sets.dedup();
             let p = ModelPlacement {
@@ -571,7 +673,10 @@ fn models(
                 rejected,
                 closest,
                 nodes: Arc::new(Vec::new()),
-                pinned_missing: m.server.as_ref().is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
+                pinned_missing: m
+                    .server
+                    .as_ref()
+                    .is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
             };
             ((shape, nsid), p, judged, fit_sets)
         })
@@ -581,8 +686,10 @@ fn models(
     drop(shape_ids);
     // The nodes of the candidates: one union per distinct set of fit lists (there are few),
     // shared by every placement with that set (and by one Rego value later).
-    let by_ptr: HashMap<usize, &Arc<Vec<usize>>> =
-        servers.iter().map(|s| (Arc::as_ptr(&s.placement.fits) as usize, &s.placement.fits)).collect();
+    let by_ptr: HashMap<usize, &Arc<Vec<usize>>> = servers
+        .iter()
+        .map(|s| (Arc::as_ptr(&s.placement.fits) as usize, &s.placement.fits))
+        .collect();
     let mut unions: HashMap<Vec<usize>, Arc<Vec<usize>>> = HashMap::new();
     let placements: HashMap<(usize, usize), Arc<ModelPlacement>> = built
         .into_iter()
@@ -631,20 +738,37 @@ fn models(
 
 /// Marks GPU-asking and critical Models (per the parameters) and summarizes, per Server, the
 /// Models it is a candidate for.
-fn classify_models(inv: &Inventory, models: &mut [ModelFact], servers: &mut [ServerFact], params: &Params) {
+fn classify_models(
+    inv: &Inventory,
+    models: &mut [ModelFact],
+    servers: &mut [ServerFact],
+    params: &Params,
+) {
     let gpu_caps: BTreeSet<&str> = params
         .all
         .get("gpuCapabilities")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let critical_sel = params.all.get("criticalModels").cloned().unwrap_or(Value::Null);
+    let critical_sel = params
+        .all
+        .get("criticalModels")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut order: Vec<usize> = (0..models.len()).collect();
-    order.sort_by(|&a, &b| inv.objects[models[a].obj].r#ref.cmp(&inv.objects[models[b].obj].r#ref));
+    order.sort_by(|&a, &b| {
+        inv.objects[models[a].obj]
+            .r#ref
+            .cmp(&inv.objects[models[b].obj].r#ref)
+    });
     for &mi in &order {
         let m = &mut models[mi];
         let o = &inv.objects[m.obj];
-        m.asks_gpu = m.model.requirements.iter().any(|r| gpu_caps.contains(r.name.trim()));
+        m.asks_gpu = m
+            .model
+            .requirements
+            .iter()
+            .any(|r| gpu_caps.contains(r.name.trim()));
         let labels = string_map(o.value.pointer("/metadata/labels"));
         m.critical = selector_matches(&critical_sel, &labels);
         let push = |slot: &mut (usize, Vec<usize>)| {
@@ -676,10 +800,17 @@ pub fn selector_matches(sel: &Value, labels: &BTreeMap<String, String>) -> bool 
     if ml.is_none_or(|m| m.is_empty()) && me.is_none_or(|e| e.is_empty()) {
         return false;
     }
-    let labels_ok = ml.into_iter().flatten().all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
+    let labels_ok = ml
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
     let exprs_ok = me.into_iter().flatten().all(|e| {
         let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> = e.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let have = labels.get(key);
         match e.get("operator").and_then(Value::as_str).unwrap_or("") {
             "In" => have.is_some_and(|h| values.contains(&h.as_str())),
