@@ -380,7 +380,18 @@ pub fn human(
                 }
             }
             for (s, rej) in &p.rejected {
-                let why: Vec<&str> = rej.iter().map(|r| r.message.as_str()).collect();
+                let why: Vec<String> = rej
+                    .iter()
+                    .map(|r| {
+                        // Follow the chain model → server → node (seldon.md §2.9).
+                        let msg = &facts.servers[*s].placement.message;
+                        if r.code == "server-pods-unschedulable" && !msg.is_empty() {
+                            format!("{} ({msg})", r.message)
+                        } else {
+                            r.message.clone()
+                        }
+                    })
+                    .collect();
                 let closest = if p.closest == Some(*s) {
                     " (closest)"
                 } else {
@@ -392,6 +403,14 @@ pub fn human(
                     paint.bad("✗"),
                     name(*s),
                     why.join("; ")
+                )?;
+            }
+            if p.pinned_missing {
+                writeln!(
+                    w,
+                    "  {} spec.server names a Server that is not in namespace {:?}",
+                    paint.bad("✗"),
+                    r.namespace
                 )?;
             }
             writeln!(w)?;
