@@ -417,51 +417,7 @@ impl<'a> InputBuilder<'a> {
             let e = &sf.effective;
             let origin =
                 |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p));
-            let pod_root = FieldPath::root();
-            let tolerations: Vec<Value> = sf
-                .effective
-                .pod_spec
-                .value
-                .get("tolerations")
-                .and_then(|t| t.as_array())
-                .map(|ts| {
-                    ts.iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            with_field(
-                                json(t),
-                                "origin",
-                                origin(&pod_root.key("tolerations").index(i)),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let node_selector = e
-                .pod_spec
-                .value
-                .get("nodeSelector")
-                .cloned()
-                .unwrap_or(serde_json::json!({}));
-            let terms_path = pod_root
-                .key("affinity")
-                .key("nodeAffinity")
-                .key("requiredDuringSchedulingIgnoredDuringExecution")
-                .key("nodeSelectorTerms");
-            let terms: Vec<Value> = terms_path
-                .lookup(&e.pod_spec.value)
-                .and_then(|t| t.as_array())
-                .map(|ts| {
-                    ts.iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            obj([("term", json(t)), ("origin", origin(&terms_path.index(i)))])
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let has_selector =
-                node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let sel = selection(&e.pod_spec.value, &origin);
             let origins: BTreeMap<Value, Value> = e
                 .pod_spec
                 .origins
@@ -536,10 +492,10 @@ impl<'a> InputBuilder<'a> {
                 ),
                 ("podSpec", json(&e.pod_spec.value)),
                 ("origins", Value::from(origins)),
-                ("tolerations", arr(tolerations)),
-                ("nodeSelector", json(&node_selector)),
-                ("requiredTerms", arr(terms)),
-                ("hasSelector", Value::from(has_selector)),
+                ("tolerations", sel.tolerations),
+                ("nodeSelector", sel.node_selector),
+                ("requiredTerms", sel.terms),
+                ("hasSelector", Value::from(sel.has_selector)),
                 ("capabilities", strs(&e.capability_names())),
                 (
                     "capabilitiesOrigin",
@@ -631,49 +587,16 @@ impl<'a> InputBuilder<'a> {
                 .lookup(&inv.objects[w.obj].value)
                 .cloned()
                 .unwrap_or(serde_json::Value::Null);
-            let at = |p: FieldPath| {
+            // Origins point into the workload itself.
+            let origin = |rel: &FieldPath| {
+                let mut p = w.path.clone();
+                p.0.extend(rel.0.iter().cloned());
                 obj([
                     ("resource", self.refs[w.obj].clone()),
                     ("path", s(&p.to_string())),
                 ])
             };
-            let tolerations: Vec<Value> = pod_value
-                .get("tolerations")
-                .and_then(|t| t.as_array())
-                .map(|ts| {
-                    ts.iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            with_field(json(t), "origin", at(w.path.key("tolerations").index(i)))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let node_selector = pod_value
-                .get("nodeSelector")
-                .cloned()
-                .unwrap_or(serde_json::json!({}));
-            let terms_rel = FieldPath::root()
-                .key("affinity")
-                .key("nodeAffinity")
-                .key("requiredDuringSchedulingIgnoredDuringExecution")
-                .key("nodeSelectorTerms");
-            let terms: Vec<Value> = terms_rel
-                .lookup(&pod_value)
-                .and_then(|t| t.as_array())
-                .map(|ts| {
-                    ts.iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            let mut p = w.path.clone();
-                            p.0.extend(terms_rel.index(i).0);
-                            obj([("term", json(t)), ("origin", at(p))])
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let has_selector =
-                node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let sel = selection(&pod_value, &origin);
             let requests = crate::scheduling::pod_requests(&w.pod);
             let gpu = facts_gpu(&requests, &self.facts_gpu_resources(params));
             let placement = self.placement(&w.placement, w.one_replica_per_node);
@@ -695,10 +618,10 @@ impl<'a> InputBuilder<'a> {
                     ),
                 ),
                 ("podSpec", json(&pod_value)),
-                ("tolerations", arr(tolerations)),
-                ("nodeSelector", json(&node_selector)),
-                ("requiredTerms", arr(terms)),
-                ("hasSelector", Value::from(has_selector)),
+                ("tolerations", sel.tolerations),
+                ("nodeSelector", sel.node_selector),
+                ("requiredTerms", sel.terms),
+                ("hasSelector", Value::from(sel.has_selector)),
                 (
                     "requests",
                     Value::from(
@@ -767,6 +690,51 @@ fn facts_gpu(
         }
     }
     Value::Null
+}
+
+/// The fields of a pod spec that keep it on (or let it onto) nodes, each with its origin.
+struct Selection {
+    tolerations: Value,
+    node_selector: Value,
+    terms: Value,
+    has_selector: bool,
+}
+
+fn selection(pod: &serde_json::Value, origin: &dyn Fn(&FieldPath) -> Value) -> Selection {
+    let root = FieldPath::root();
+    let tolerations: Vec<Value> = pod
+        .get("tolerations")
+        .and_then(|t| t.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| with_field(json(t), "origin", origin(&root.key("tolerations").index(i))))
+        .collect();
+    let node_selector = pod
+        .get("nodeSelector")
+        .cloned()
+        .unwrap_or(serde_json::json!({}));
+    let terms_path = root
+        .key("affinity")
+        .key("nodeAffinity")
+        .key("requiredDuringSchedulingIgnoredDuringExecution")
+        .key("nodeSelectorTerms");
+    let terms: Vec<Value> = terms_path
+        .lookup(pod)
+        .and_then(|t| t.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| obj([("term", json(t)), ("origin", origin(&terms_path.index(i)))]))
+        .collect();
+    let has_selector =
+        node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+    Selection {
+        tolerations: arr(tolerations),
+        node_selector: json(&node_selector),
+        terms: arr(terms),
+        has_selector,
+    }
 }
 
 /// Where the capability list comes from: the Server's `spec.capabilities` /

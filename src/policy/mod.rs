@@ -443,23 +443,14 @@ fn parse_violations(v: &Value) -> Result<Vec<Violation>, String> {
             ))?),
             None => None,
         };
+        let related_item = |r: &Value| RelatedViolation {
+            resource: parse_ref(&r["resource"]),
+            path: get_str(r, "path"),
+            msg: get_str(r, "msg").unwrap_or_default(),
+        };
         let related = match &it["related"] {
-            Value::Array(a) => a
-                .iter()
-                .map(|r| RelatedViolation {
-                    resource: parse_ref(&r["resource"]),
-                    path: get_str(r, "path"),
-                    msg: get_str(r, "msg").unwrap_or_default(),
-                })
-                .collect(),
-            Value::Set(a) => a
-                .iter()
-                .map(|r| RelatedViolation {
-                    resource: parse_ref(&r["resource"]),
-                    path: get_str(r, "path"),
-                    msg: get_str(r, "msg").unwrap_or_default(),
-                })
-                .collect(),
+            Value::Array(a) => a.iter().map(related_item).collect(),
+            Value::Set(a) => a.iter().map(related_item).collect(),
             _ => Vec::new(),
         };
         out.push(Violation {
