@@ -308,3 +308,47 @@ fn completions_and_man_page_mention_the_commands() {
     );
     assert!(out.contains("lint"), "the man page does not mention lint");
 }
+
+/// The policy, test and fixture snippets of docs/writing-policies.md, put where they belong,
+/// pass `placecheck test`.
+#[test]
+fn writing_policies_snippets_pass_placecheck_test() {
+    let md = std::fs::read_to_string(root().join("docs/writing-policies.md")).unwrap();
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in md.lines() {
+        match (&mut current, line.strip_prefix("```")) {
+            (None, Some(info)) => current = Some((info.trim().to_string(), String::new())),
+            (Some(_), Some(_)) => blocks.extend(current.take()),
+            (Some((_, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    let rego: Vec<&String> = blocks
+        .iter()
+        .filter(|(i, _)| i == "rego")
+        .map(|(_, b)| b)
+        .collect();
+    let fixture = blocks
+        .iter()
+        .find(|(i, b)| i == "yaml" && b.contains("# expect: models-need-memory"))
+        .map(|(_, b)| b)
+        .expect("a fixture snippet");
+    assert_eq!(rego.len(), 2, "the policy and its test");
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("policies");
+    std::fs::create_dir_all(dir.join("testdata/policies/models-need-memory/fail")).unwrap();
+    std::fs::write(dir.join("models_need_memory.rego"), rego[0]).unwrap();
+    std::fs::write(dir.join("models_need_memory_test.rego"), rego[1]).unwrap();
+    std::fs::write(
+        dir.join("testdata/policies/models-need-memory/fail/model.yaml"),
+        fixture,
+    )
+    .unwrap();
+    let o = run(d.path(), &["test", "policies", "-v"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(summary(&stdout(&o)), (2, 0), "{}", stdout(&o));
+}
