@@ -44,10 +44,10 @@ pub const MARKER_PREFIX: &str = "# expect:";
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 Examples:
-  placecheck test policies/                 Rego tests and fixtures of your policies
-  placecheck test examples/custom-policy    the example custom policy shipped with placecheck
-  placecheck test --builtin testdata/policies   the built-in catalog (inside a placecheck checkout)
-  placecheck test policies/ --run memory -v     only tests whose name contains `memory`")]
+  placecheck test policies/                      Rego tests and fixtures of your policies
+  placecheck test examples/custom-policy         the example custom policy
+  placecheck test --builtin testdata/policies    the built-in catalog, in a placecheck checkout
+  placecheck test policies/ --run memory -v      only tests whose name contains `memory`")]
 pub struct TestArgs {
     /// Directories (or .rego files) with policies, `*_test.rego` tests and fixture
     /// directories `<id>/{pass,fail}/` or `testdata/policies/<id>/{pass,fail}/`. Added to
