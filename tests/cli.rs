@@ -10,11 +10,7 @@ fn bin() -> Command {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run placecheck")
+    bin().current_dir(dir).args(args).output().expect("run placecheck")
 }
 
 fn stdout(o: &Output) -> String {
@@ -100,18 +96,10 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn clean_repository_exits_0() {
-    let d = repo(&[
-        ("nodes.yaml", NODES),
-        ("server.yaml", GOOD_SERVER),
-        ("model.yaml", MODEL),
-    ]);
+    let d = repo(&[("nodes.yaml", NODES), ("server.yaml", GOOD_SERVER), ("model.yaml", MODEL)]);
     let o = run(d.path(), &["lint", "."]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(
-        stdout(&o).contains("no findings in 3 files"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("no findings in 3 files"), "{}", stdout(&o));
 }
 
 #[test]
@@ -121,10 +109,7 @@ fn error_finding_exits_1_and_points_at_the_line() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let out = stdout(&o);
     assert!(out.contains("error[server-unschedulable]"), "{out}");
-    assert!(
-        out.contains("--> ./server.yaml:8:3") || out.contains("--> server.yaml:8:3"),
-        "{out}"
-    );
+    assert!(out.contains("--> ./server.yaml:8:3") || out.contains("--> server.yaml:8:3"), "{out}");
 }
 
 #[test]
@@ -149,10 +134,7 @@ fn stdin_is_read_with_dash() {
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{NODES}---\n{BAD_SERVER}").as_bytes())?;
+            c.stdin.take().unwrap().write_all(format!("{NODES}---\n{BAD_SERVER}").as_bytes())?;
             c.wait_with_output()
         })
         .unwrap();
@@ -161,45 +143,22 @@ fn stdin_is_read_with_dash() {
     let f = &v["findings"][0];
     assert_eq!(f["policy"], "server-unschedulable");
     assert_eq!(f["location"]["file"], "<stdin>");
-    assert_eq!(
-        f["location"]["line"], 27,
-        "spec.podSpec of the Server, counted through the stream"
-    );
+    assert_eq!(f["location"]["line"], 27, "spec.podSpec of the Server, counted through the stream");
 }
 
 #[test]
 fn context_files_inform_but_are_not_reported() {
     // The broken Server is context; only the named (clean) file is reported.
-    let d = repo(&[
-        ("cluster/nodes.yaml", NODES),
-        ("cluster/bad.yaml", BAD_SERVER),
-        ("server.yaml", GOOD_SERVER),
-    ]);
+    let d = repo(&[("cluster/nodes.yaml", NODES), ("cluster/bad.yaml", BAD_SERVER), ("server.yaml", GOOD_SERVER)]);
     let o = run(d.path(), &["lint", "server.yaml", "--context", "cluster"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     // Without the Nodes as context, node-dependent policies stay silent; with them the named
     // bad file is judged against the context Nodes.
-    let o = run(
-        d.path(),
-        &[
-            "lint",
-            "cluster/bad.yaml",
-            "--context",
-            "cluster/nodes.yaml",
-            "--format",
-            "json",
-        ],
-    );
+    let o = run(d.path(), &["lint", "cluster/bad.yaml", "--context", "cluster/nodes.yaml", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["summary"]["files"], 1);
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["location"]["file"] == "cluster/bad.yaml")
-    );
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["location"]["file"] == "cluster/bad.yaml"));
 }
 
 #[test]
@@ -221,29 +180,13 @@ spec:
     assert_eq!(v["summary"]["errors"], 0, "{v}");
     assert!(v["summary"]["warnings"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(
-        run(d.path(), &["lint", ".", "--fail-on", "warning"])
-            .status
-            .code(),
-        Some(1)
-    );
-    assert_eq!(
-        run(d.path(), &["lint", ".", "--fail-on", "never"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(run(d.path(), &["lint", ".", "--fail-on", "warning"]).status.code(), Some(1));
+    assert_eq!(run(d.path(), &["lint", ".", "--fail-on", "never"]).status.code(), Some(0));
 }
 
 #[test]
 fn config_errors_name_the_key_and_line() {
-    let d = repo(&[
-        ("model.yaml", MODEL),
-        (
-            ".placecheck.yaml",
-            "policies:\n  disable: []\n  disabel: [x]\n",
-        ),
-    ]);
+    let d = repo(&[("model.yaml", MODEL), (".placecheck.yaml", "policies:\n  disable: []\n  disabel: [x]\n")]);
     let o = run(d.path(), &["lint", "."]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -254,20 +197,12 @@ fn config_errors_name_the_key_and_line() {
 #[test]
 fn config_disables_and_overrides_severity() {
     let d = repo(&[("nodes.yaml", NODES), ("server.yaml", BAD_SERVER)]);
-    write(
-        d.path(),
-        ".placecheck.yaml",
-        "policies:\n  severity: {server-unschedulable: warning}\n",
-    );
+    write(d.path(), ".placecheck.yaml", "policies:\n  severity: {server-unschedulable: warning}\n");
     let o = run(d.path(), &["lint", ".", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["findings"][0]["severity"], "warning");
-    write(
-        d.path(),
-        ".placecheck.yaml",
-        "policies:\n  disable: [server-unschedulable]\n",
-    );
+    write(d.path(), ".placecheck.yaml", "policies:\n  disable: [server-unschedulable]\n");
     let o = run(d.path(), &["lint", ".", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
@@ -285,16 +220,9 @@ fn exemptions_apply_until_they_expire() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["summary"]["exempted"], 1);
-    assert_eq!(
-        v["exempted"][0]["exemption"]["reason"],
-        "GPU pool being rebuilt"
-    );
+    assert_eq!(v["exempted"][0]["exemption"]["reason"], "GPU pool being rebuilt");
     let o = run(d.path(), &["lint", ".", "-v", "--color", "never"]);
-    assert!(
-        stdout(&o).contains("GPU pool being rebuilt"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("GPU pool being rebuilt"), "{}", stdout(&o));
 
     write(
         d.path(),
@@ -318,10 +246,7 @@ fn annotations_exempt_unless_disabled() {
     let o = run(d.path(), &["lint", ".", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(
-        v["exempted"][0]["exemption"]["reason"],
-        "waiting for GPU quota"
-    );
+    assert_eq!(v["exempted"][0]["exemption"]["reason"], "waiting for GPU quota");
     let o = run(d.path(), &["lint", ".", "--no-annotation-exemptions"]);
     assert_eq!(o.status.code(), Some(1));
 }
@@ -349,42 +274,20 @@ violation contains v if {
 #[test]
 fn user_policy_directory_is_loaded() {
     let d = repo(&[("model.yaml", MODEL), ("rules/memory.rego", USER_POLICY)]);
-    let o = run(
-        d.path(),
-        &[
-            "lint",
-            "model.yaml",
-            "--policy",
-            "rules",
-            "--format",
-            "json",
-            "--fail-on",
-            "warning",
-        ],
-    );
+    let o = run(d.path(), &["lint", "model.yaml", "--policy", "rules", "--format", "json", "--fail-on", "warning"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["findings"][0]["policy"], "models-need-memory");
     assert_eq!(v["findings"][0]["location"]["line"], 6);
     // The same through the configuration file.
-    write(
-        d.path(),
-        ".placecheck.yaml",
-        "policies:\n  paths: [rules]\n",
-    );
+    write(d.path(), ".placecheck.yaml", "policies:\n  paths: [rules]\n");
     let o = run(d.path(), &["policies"]);
     assert!(stdout(&o).contains("models-need-memory"), "{}", stdout(&o));
 }
 
 #[test]
 fn broken_user_policy_exits_2_with_its_location() {
-    let d = repo(&[
-        ("model.yaml", MODEL),
-        (
-            "rules/bad.rego",
-            "package placecheck.policies.bad\nimport rego.v1\nmeta := {\"id\": \"bad\"}\nviolation contains v if {\n  v := x +* 2\n}\n",
-        ),
-    ]);
+    let d = repo(&[("model.yaml", MODEL), ("rules/bad.rego", "package placecheck.policies.bad\nimport rego.v1\nmeta := {\"id\": \"bad\"}\nviolation contains v if {\n  v := x +* 2\n}\n")]);
     let o = run(d.path(), &["lint", ".", "--policy", "rules"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -405,58 +308,22 @@ violation contains v if {
 ";
     let d = repo(&[("model.yaml", MODEL), ("rules/runaway.rego", runaway)]);
     let start = std::time::Instant::now();
-    let o = run(
-        d.path(),
-        &[
-            "lint",
-            ".",
-            "--policy",
-            "rules",
-            "--policy-timeout",
-            "0.5",
-            "--format",
-            "json",
-        ],
-    );
-    assert!(
-        start.elapsed().as_secs() < 60,
-        "the time limit did not stop the policy"
-    );
+    let o = run(d.path(), &["lint", ".", "--policy", "rules", "--policy-timeout", "0.5", "--format", "json"]);
+    assert!(start.elapsed().as_secs() < 60, "the time limit did not stop the policy");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["policy"] == "runaway")
-        .expect("a finding for the runaway policy");
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["policy"] == "runaway").expect("a finding for the runaway policy");
     assert_eq!(f["severity"], "error");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("could not be evaluated"),
-        "{f}"
-    );
+    assert!(f["message"].as_str().unwrap().contains("could not be evaluated"), "{f}");
 }
 
 #[test]
 fn broken_files_do_not_hide_the_others() {
-    let d = repo(&[
-        ("nodes.yaml", NODES),
-        ("server.yaml", BAD_SERVER),
-        ("broken.yaml", "a: [1, 2\nb: 3\n"),
-        ("empty.yaml", ""),
-    ]);
+    let d = repo(&[("nodes.yaml", NODES), ("server.yaml", BAD_SERVER), ("broken.yaml", "a: [1, 2\nb: 3\n"), ("empty.yaml", "")]);
     let o = run(d.path(), &["lint", ".", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let policies: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["policy"].as_str().unwrap())
-        .collect();
+    let policies: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["policy"].as_str().unwrap()).collect();
     assert!(policies.contains(&"invalid-manifest"), "{policies:?}");
     assert!(policies.contains(&"server-unschedulable"), "{policies:?}");
 }
@@ -464,39 +331,18 @@ fn broken_files_do_not_hide_the_others() {
 #[test]
 fn explain_answers_why_per_pool() {
     let d = repo(&[("nodes.yaml", NODES), ("server.yaml", BAD_SERVER)]);
-    let o = run(
-        d.path(),
-        &["explain", ".", "--server", "gpu-server", "--color", "never"],
-    );
+    let o = run(d.path(), &["explain", ".", "--server", "gpu-server", "--color", "never"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("fits none of 2 nodes"), "{out}");
-    assert!(
-        out.contains("pool gpu (1/1 nodes): node(s) had untolerated taint(s)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("pool cpu (1/1 nodes): node(s) didn't match Pod's node affinity/selector"),
-        "{out}"
-    );
+    assert!(out.contains("pool gpu (1/1 nodes): node(s) had untolerated taint(s)"), "{out}");
+    assert!(out.contains("pool cpu (1/1 nodes): node(s) didn't match Pod's node affinity/selector"), "{out}");
     let o = run(d.path(), &["explain", ".", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v["servers"][0]["ref"]["name"], "gpu-server");
-    assert_eq!(
-        v["servers"][0]["placement"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        v["servers"][0]["placement"]["rejected"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(v["servers"][0]["placement"]["nodes"].as_array().unwrap().len(), 0);
+    assert_eq!(v["servers"][0]["placement"]["rejected"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -504,11 +350,7 @@ fn init_writes_a_config_that_loads() {
     let d = repo(&[("model.yaml", MODEL)]);
     assert_eq!(run(d.path(), &["init"]).status.code(), Some(0));
     assert!(d.path().join(".placecheck.yaml").is_file());
-    assert_eq!(
-        run(d.path(), &["init"]).status.code(),
-        Some(2),
-        "refuses to overwrite"
-    );
+    assert_eq!(run(d.path(), &["init"]).status.code(), Some(2), "refuses to overwrite");
     assert_eq!(run(d.path(), &["lint", "."]).status.code(), Some(0));
 }
 
@@ -518,10 +360,7 @@ fn policies_show_prints_the_documentation() {
     let o = run(d.path(), &["policies", "show", "model-unplaceable"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("# model-unplaceable"));
-    assert_eq!(
-        run(d.path(), &["policies", "show", "nope"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(run(d.path(), &["policies", "show", "nope"]).status.code(), Some(2));
 }
 
 #[test]
