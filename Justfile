@@ -36,3 +36,7 @@ docs:
 # Lint the shipped example (what the README shows)
 example:
     cargo run --quiet -- lint examples/cluster
+
+# Validate the SARIF output with Microsoft's SARIF multitool and GitHub's ingestion rules (npx)
+validate-sarif:
+    scripts/validate-sarif.sh

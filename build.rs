@@ -1,5 +1,7 @@
-//! Embeds the built-in policies (`policies/*.rego`, without `*_test.rego`) into the binary, so
-//! adding a policy is adding a file: no Rust changes.
+//! Embeds the built-in policies (`policies/*.rego`) into the binary, so adding a policy is adding
+//! a file: no Rust changes. `*_test.rego` modules go into a separate list that only
+//! `placecheck test` loads (the input builders of `lib/testing_test.rego` for users' tests, and
+//! the built-in unit tests with `--builtin`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,10 +12,28 @@ fn main() {
     let mut files: Vec<String> = Vec::new();
     collect(dir, &mut files);
     files.sort();
-    let mut out = String::from(
-        "/// Built-in policy modules: (path relative to policies/, source).\npub const BUILTIN: &[(&str, &str)] = &[\n",
+    let (tests, policies): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| f.ends_with("_test.rego"));
+    let mut out = String::new();
+    list(
+        &mut out,
+        "Built-in policy modules: (path relative to policies/, source).",
+        "BUILTIN",
+        &policies,
     );
-    for f in &files {
+    list(
+        &mut out,
+        "Built-in test modules (`*_test.rego`), loaded only by `placecheck test`.",
+        "BUILTIN_TESTS",
+        &tests,
+    );
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_policies.rs");
+    std::fs::write(dest, out).expect("write builtin_policies.rs");
+}
+
+fn list(out: &mut String, doc: &str, name: &str, files: &[String]) {
+    let _ = writeln!(out, "/// {doc}\npub const {name}: &[(&str, &str)] = &[");
+    for f in files {
         let rel = f.strip_prefix("policies/").unwrap_or(f);
         let abs = std::fs::canonicalize(f).expect("policy file");
         let _ = writeln!(
@@ -23,8 +43,6 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_policies.rs");
-    std::fs::write(dest, out).expect("write builtin_policies.rs");
 }
 
 fn collect(dir: &Path, out: &mut Vec<String>) {
@@ -36,11 +54,7 @@ fn collect(dir: &Path, out: &mut Vec<String>) {
         if p.is_dir() {
             println!("cargo:rerun-if-changed={}", p.display());
             collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rego")
-            && !p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with("_test.rego"))
-        {
+        } else if p.extension().is_some_and(|x| x == "rego") {
             out.push(p.display().to_string());
         }
     }

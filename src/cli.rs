@@ -71,6 +71,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the policies, or show one policy's documentation.
     Policies(PoliciesArgs),
+    /// Run policy tests: Rego `test_*` rules and fixture cases (`<id>/{pass,fail}/`).
+    Test(crate::testing::TestArgs),
     /// Write a commented starter .placecheck.yaml.
     Init(InitArgs),
     /// Print shell completions.
@@ -241,6 +243,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
         Command::Lint(a) => lint(g, a),
         Command::Explain(a) => explain(g, a),
         Command::Policies(a) => policies(g, a),
+        Command::Test(a) => test(g, a),
         Command::Init(a) => init(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
@@ -598,6 +601,30 @@ fn policies(g: &Global, a: &PoliciesArgs) -> Result<u8, Fatal> {
     }
     w.flush()?;
     Ok(0)
+}
+
+/// `placecheck test`: the logic lives in `crate::testing`.
+fn test(g: &Global, a: &crate::testing::TestArgs) -> Result<u8, Fatal> {
+    let cfg = load_config(g)?;
+    let opts = RunOptions {
+        mode: Mode::Lint,
+        facts: FactsOptions {
+            scheduling: scheduling_options(&cfg, &[])?,
+            params: Params::with_overrides(&cfg.config.parameters),
+        },
+        annotation_exemptions: true,
+        today: jiff::Zoned::now().date(),
+    };
+    let style = crate::testing::Style {
+        color: color(g),
+        verbose: g.verbose > 0,
+        quiet: g.quiet,
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    let code = crate::testing::command(a, &cfg, &opts, style, &mut w)?;
+    w.flush()?;
+    Ok(code)
 }
 
 fn init(a: &InitArgs) -> Result<u8, Fatal> {

@@ -18,3 +18,4 @@ pub mod run;
 pub mod scheduling;
 pub mod seldon;
 pub mod source;
+pub mod testing;

@@ -134,6 +134,19 @@ pub fn builtin_modules() -> Vec<Module> {
         .collect()
 }
 
+/// The built-in `*_test.rego` modules (`lib/testing_test.rego`'s input builders and the
+/// catalog's unit tests), for `placecheck test`.
+pub fn builtin_test_modules() -> Vec<Module> {
+    builtin::BUILTIN_TESTS
+        .iter()
+        .map(|(p, src)| Module {
+            path: format!("builtin:{p}"),
+            source: (*src).to_string(),
+            builtin: true,
+        })
+        .collect()
+}
+
 /// Reads every `*.rego` (tests excluded unless `with_tests`) under the given paths, sorted.
 pub fn read_modules(paths: &[PathBuf], with_tests: bool) -> Result<Vec<Module>, PolicyError> {
     let mut out = Vec::new();
