@@ -280,13 +280,21 @@ pub async fn read_async(target: &Target, opts: &ReadOptions) -> Result<Snapshot,
         let labels = l.labels;
         set.spawn(async move { (i, list_all(&api, labels).await) });
     }
-    let mut results: Vec<Option<Vec<DynamicObject>>> = vec![None; listings.len()];
+    let mut finished: Vec<Option<kube::Result<Vec<DynamicObject>>>> = Vec::new();
+    finished.resize_with(listings.len(), || None);
     while let Some(joined) = set.join_next().await {
         let (i, r) = joined.map_err(|e| ReadError::Config(format!("a list task failed: {e}")))?;
-        let Some(l) = listings.get(i) else { continue };
-        let items = r.map_err(|e| classify("list", &l.resource_name(), &l.scope(), &server, e))?;
-        if let Some(slot) = results.get_mut(i) {
-            *slot = Some(items);
+        if let Some(slot) = finished.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    // The first failure in listing order (Nodes first), whatever finished first.
+    let mut results = Vec::with_capacity(listings.len());
+    for (l, r) in listings.iter().zip(finished) {
+        match r {
+            Some(Ok(items)) => results.push(items),
+            Some(Err(e)) => return Err(classify("list", &l.resource_name(), &l.scope(), &server, e)),
+            None => results.push(Vec::new()),
         }
     }
 
@@ -297,7 +305,6 @@ pub async fn read_async(target: &Target, opts: &ReadOptions) -> Result<Snapshot,
         ..Snapshot::default()
     };
     for (l, items) in listings.iter().zip(results) {
-        let items = items.unwrap_or_default();
         let mut n = 0;
         for item in items {
             match l.use_as {
