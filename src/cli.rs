@@ -110,7 +110,7 @@ pub struct InputArgs {
 }
 
 /// Which cluster to read.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct KubeArgs {
     /// Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account).
     #[arg(long, value_name = "FILE")]
@@ -118,10 +118,13 @@ pub struct KubeArgs {
     /// Kubeconfig context to use (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub kube_context: Option<String>,
+    /// Objects per list request; larger lists are read page by page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
 }
 
 /// `--cluster` for `lint` and `explain`.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct ClusterArgs {
     /// Also read Nodes, ServerConfigs, Servers, Models, pods and workloads from the live cluster
     /// as context. Objects in the files replace the live object with the same identity.
@@ -133,6 +136,9 @@ pub struct ClusterArgs {
     /// Kubeconfig context (with --cluster; default: the current context).
     #[arg(long, value_name = "NAME", requires = "cluster")]
     pub kube_context: Option<String>,
+    /// Objects per list request (with --cluster); larger lists are read page by page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
 }
 
 impl ClusterArgs {
@@ -140,6 +146,7 @@ impl ClusterArgs {
         self.cluster.then(|| KubeArgs {
             kubeconfig: self.kubeconfig.clone(),
             kube_context: self.kube_context.clone(),
+            chunk_size: self.chunk_size,
         })
     }
 }
@@ -419,6 +426,7 @@ fn add_live(inv: &mut Inventory, k: &KubeArgs, cfg: &config::Loaded, as_context:
     let params = Params::with_overrides(&cfg.config.parameters);
     let opts = crate::cluster::ReadOptions {
         seldon_namespace: params.seldon_namespace,
+        page_size: k.chunk_size,
     };
     let snap = crate::cluster::read::read(&target, &opts).map_err(|e| Fatal(e.to_string()))?;
     let (server, elapsed, missing) = (snap.server.clone(), snap.elapsed, snap.missing.clone());

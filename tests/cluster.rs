@@ -46,7 +46,10 @@ fn testenv() -> &'static TestEnv {
             std::env::var_os("KUBECONFIG"),
             std::env::var_os("PLACECHECK_TESTENV_KUBECONFIG_RESTRICTED"),
         ) {
-            return TestEnv { admin: admin.into(), restricted: restricted.into() };
+            return TestEnv {
+                admin: admin.into(),
+                restricted: restricted.into(),
+            };
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/testenv.sh");
         let out = Command::new(&script)
@@ -55,15 +58,25 @@ fn testenv() -> &'static TestEnv {
             .stderr(Stdio::inherit())
             .output()
             .expect("run scripts/testenv.sh start");
-        assert!(out.status.success(), "scripts/testenv.sh start failed ({})", out.status);
+        assert!(
+            out.status.success(),
+            "scripts/testenv.sh start failed ({})",
+            out.status
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let var = |name: &str| {
             stdout
                 .lines()
-                .find_map(|l| l.strip_prefix(&format!("export {name}=")).map(|v| PathBuf::from(v.trim())))
+                .find_map(|l| {
+                    l.strip_prefix(&format!("export {name}="))
+                        .map(|v| PathBuf::from(v.trim()))
+                })
                 .unwrap_or_else(|| panic!("scripts/testenv.sh start printed no {name}:\n{stdout}"))
         };
-        TestEnv { admin: var("KUBECONFIG"), restricted: var("PLACECHECK_TESTENV_KUBECONFIG_RESTRICTED") }
+        TestEnv {
+            admin: var("KUBECONFIG"),
+            restricted: var("PLACECHECK_TESTENV_KUBECONFIG_RESTRICTED"),
+        }
     })
 }
 
@@ -74,12 +87,17 @@ fn cluster_lock() -> MutexGuard<'static, ()> {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 async fn client(kubeconfig: &Path) -> Client {
     let kc = Kubeconfig::read_from(kubeconfig).expect("read kubeconfig");
-    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.expect("kubeconfig");
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("kubeconfig");
     Client::try_from(config).expect("client")
 }
 
@@ -118,8 +136,12 @@ fn placecheck(args: &[&str], kubeconfig: &Path) -> Run {
 }
 
 fn json_findings(run: &Run) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}); exit {}, stderr:\n{}\nstdout:\n{}", run.code, run.stderr, run.stdout));
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); exit {}, stderr:\n{}\nstdout:\n{}",
+            run.code, run.stderr, run.stdout
+        )
+    });
     doc["findings"].as_array().cloned().unwrap_or_default()
 }
 
@@ -130,7 +152,14 @@ fn essence(findings: &[Value]) -> BTreeSet<(String, String, String, String, Stri
         .iter()
         .map(|f| {
             let r = &f["resource"];
-            (s(&f["policy"]), s(&r["kind"]), s(&r["namespace"]), s(&r["name"]), s(&f["location"]["path"]), s(&f["message"]))
+            (
+                s(&f["policy"]),
+                s(&r["kind"]),
+                s(&r["namespace"]),
+                s(&r["name"]),
+                s(&f["location"]["path"]),
+                s(&f["message"]),
+            )
         })
         .collect()
 }
@@ -159,11 +188,19 @@ fn ids(findings: &[Value]) -> Vec<String> {
 fn manifests(paths: &[PathBuf]) -> Vec<Value> {
     let inputs: Vec<placecheck::source::Input> = paths
         .iter()
-        .map(|p| placecheck::source::Input { kind: placecheck::source::InputKind::Path(p.clone()), context: false })
+        .map(|p| placecheck::source::Input {
+            kind: placecheck::source::InputKind::Path(p.clone()),
+            context: false,
+        })
         .collect();
-    let loaded = placecheck::source::load(&inputs, &placecheck::source::LoadOptions::default()).expect("load manifests");
+    let loaded = placecheck::source::load(&inputs, &placecheck::source::LoadOptions::default())
+        .expect("load manifests");
     let inv = placecheck::inventory::Inventory::from_loaded(loaded);
-    assert!(inv.problems.is_empty(), "seed manifests have problems: {:?}", inv.problems);
+    assert!(
+        inv.problems.is_empty(),
+        "seed manifests have problems: {:?}",
+        inv.problems
+    );
     inv.objects.iter().map(|o| (*o.value).clone()).collect()
 }
 
@@ -256,18 +293,33 @@ violation contains v if {
 // ------------------------------------------------------------------------------------------------
 // talking to the API server
 
-async fn resource(client: &Client, api_version: &str, kind: &str) -> Option<(ApiResource, ApiCapabilities)> {
+async fn resource(
+    client: &Client,
+    api_version: &str,
+    kind: &str,
+) -> Option<(ApiResource, ApiCapabilities)> {
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    kube::discovery::pinned_kind(client, &GroupVersionKind::gvk(group, version, kind)).await.ok()
+    kube::discovery::pinned_kind(client, &GroupVersionKind::gvk(group, version, kind))
+        .await
+        .ok()
 }
 
 async fn ensure_namespace(client: &Client, ns: &str) {
     let api: Api<DynamicObject> = Api::all_with(
         client.clone(),
-        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("", "v1", "Namespace"), "namespaces"),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("", "v1", "Namespace"),
+            "namespaces",
+        ),
     );
     let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-    api.patch(ns, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await.expect("namespace");
+    api.patch(
+        ns,
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(&body),
+    )
+    .await
+    .expect("namespace");
 }
 
 /// Creates or updates an object, then sets what `apply` cannot: Node taints (the API server adds
@@ -290,19 +342,31 @@ async fn apply(client: &Client, value: &Value) {
     if let Some(m) = body.as_object_mut() {
         m.remove("status");
     }
-    api.patch(name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body))
-        .await
-        .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
+    api.patch(
+        name,
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(&body),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
     if kind == "Node" {
         let taints = value["spec"]["taints"].clone();
-        api.patch(name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"taints": taints}})))
-            .await
-            .unwrap_or_else(|e| panic!("set the taints of {name}: {e}"));
+        api.patch(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"taints": taints}})),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set the taints of {name}: {e}"));
     }
     if let Some(status) = value.get("status") {
-        api.patch_status(name, &PatchParams::default(), &Patch::Merge(json!({"status": status})))
-            .await
-            .unwrap_or_else(|e| panic!("status of {kind} {name}: {e}"));
+        api.patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": status})),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("status of {kind} {name}: {e}"));
     }
 }
 
@@ -325,17 +389,28 @@ async fn reset(client: &Client) {
         ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
     ];
     for (api_version, kind) in kinds {
-        let Some((ar, caps)) = resource(client, api_version, kind).await else { continue };
+        let Some((ar, caps)) = resource(client, api_version, kind).await else {
+            continue;
+        };
         let all: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-        let items = all.list(&ListParams::default()).await.unwrap_or_else(|e| panic!("list {kind}: {e}"));
+        let items = all
+            .list(&ListParams::default())
+            .await
+            .unwrap_or_else(|e| panic!("list {kind}: {e}"));
         for o in items {
-            let Some(name) = o.metadata.name.clone() else { continue };
-            let api: Api<DynamicObject> = match (&o.metadata.namespace, caps.scope == Scope::Namespaced) {
-                (Some(ns), true) => Api::namespaced_with(client.clone(), ns, &ar),
-                _ => Api::all_with(client.clone(), &ar),
+            let Some(name) = o.metadata.name.clone() else {
+                continue;
             };
+            let api: Api<DynamicObject> =
+                match (&o.metadata.namespace, caps.scope == Scope::Namespaced) {
+                    (Some(ns), true) => Api::namespaced_with(client.clone(), ns, &ar),
+                    _ => Api::all_with(client.clone(), &ar),
+                };
             // Bound pods wait forever for a kubelet unless deleted at once.
-            let dp = DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() };
+            let dp = DeleteParams {
+                grace_period_seconds: Some(0),
+                ..DeleteParams::default()
+            };
             match api.delete(&name, &dp).await {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
@@ -362,7 +437,10 @@ where
 {
     let deadline = Instant::now() + timeout;
     while !check().await {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -370,33 +448,64 @@ where
 async fn install_crds(client: &Client) {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     for v in crd_values() {
-        let name = v["metadata"]["name"].as_str().expect("crd name").to_string();
-        api.patch(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&v))
-            .await
-            .unwrap_or_else(|e| panic!("install CRD {name}: {e}"));
-        wait_until(&format!("CRD {name} to be established"), Duration::from_secs(60), || {
-            let api = api.clone();
-            let name = name.clone();
-            async move {
-                api.get_opt(&name).await.ok().flatten().is_some_and(|c| {
-                    c.status.and_then(|s| s.conditions).unwrap_or_default().iter().any(|c| c.type_ == "Established" && c.status == "True")
-                })
-            }
-        })
+        let name = v["metadata"]["name"]
+            .as_str()
+            .expect("crd name")
+            .to_string();
+        api.patch(
+            &name,
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(&v),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("install CRD {name}: {e}"));
+        wait_until(
+            &format!("CRD {name} to be established"),
+            Duration::from_secs(60),
+            || {
+                let api = api.clone();
+                let name = name.clone();
+                async move {
+                    api.get_opt(&name).await.ok().flatten().is_some_and(|c| {
+                        c.status
+                            .and_then(|s| s.conditions)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|c| c.type_ == "Established" && c.status == "True")
+                    })
+                }
+            },
+        )
         .await;
-        let kind = v["spec"]["names"]["kind"].as_str().unwrap_or_default().to_string();
-        let api_version = format!("{}/{}", v["spec"]["group"].as_str().unwrap_or_default(), v["spec"]["versions"][0]["name"].as_str().unwrap_or_default());
-        wait_until(&format!("{kind} in discovery"), Duration::from_secs(60), || {
-            let (c, a, k) = (client.clone(), api_version.clone(), kind.clone());
-            async move { resource(&c, &a, &k).await.is_some() }
-        })
+        let kind = v["spec"]["names"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let api_version = format!(
+            "{}/{}",
+            v["spec"]["group"].as_str().unwrap_or_default(),
+            v["spec"]["versions"][0]["name"]
+                .as_str()
+                .unwrap_or_default()
+        );
+        wait_until(
+            &format!("{kind} in discovery"),
+            Duration::from_secs(60),
+            || {
+                let (c, a, k) = (client.clone(), api_version.clone(), kind.clone());
+                async move { resource(&c, &a, &k).await.is_some() }
+            },
+        )
         .await;
     }
 }
 
 async fn remove_crds(client: &Client) {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let names: Vec<String> = crd_values().iter().filter_map(|v| v["metadata"]["name"].as_str().map(str::to_string)).collect();
+    let names: Vec<String> = crd_values()
+        .iter()
+        .filter_map(|v| v["metadata"]["name"].as_str().map(str::to_string))
+        .collect();
     for name in &names {
         match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => {}
@@ -417,10 +526,14 @@ async fn remove_crds(client: &Client) {
     })
     .await;
     for group in ["mlops.seldon.io", "kafka.strimzi.io"] {
-        wait_until(&format!("{group} to leave discovery"), Duration::from_secs(60), || {
-            let c = client.clone();
-            async move { kube::discovery::group(&c, group).await.is_err() }
-        })
+        wait_until(
+            &format!("{group} to leave discovery"),
+            Duration::from_secs(60),
+            || {
+                let c = client.clone();
+                async move { kube::discovery::group(&c, group).await.is_err() }
+            },
+        )
         .await;
     }
 }
@@ -468,17 +581,31 @@ fn audit_once_reports_exactly_what_lint_finds_in_the_same_manifests() {
     });
 
     let offline = placecheck(
-        &["lint", &examples().to_string_lossy(), &extra.to_string_lossy(), "--format", "json"],
+        &[
+            "lint",
+            &examples().to_string_lossy(),
+            &extra.to_string_lossy(),
+            "--format",
+            "json",
+        ],
         Path::new("/nonexistent"),
     );
     assert_eq!(offline.code, 1, "{}", offline.stderr);
     let offline = json_findings(&offline);
 
     let probe = probe_dir.to_string_lossy().to_string();
-    let audit = placecheck(&["audit", "--once", "--format", "json", "--policy", &probe], &env.admin);
-    assert_eq!(audit.code, 1, "errors found, so exit 1; stderr:\n{}", audit.stderr);
+    let audit = placecheck(
+        &["audit", "--once", "--format", "json", "--policy", &probe],
+        &env.admin,
+    );
+    assert_eq!(
+        audit.code, 1,
+        "errors found, so exit 1; stderr:\n{}",
+        audit.stderr
+    );
     let all = json_findings(&audit);
-    let (probes, live): (Vec<Value>, Vec<Value>) = all.into_iter().partition(|f| f["policy"] == "live-probe");
+    let (probes, live): (Vec<Value>, Vec<Value>) =
+        all.into_iter().partition(|f| f["policy"] == "live-probe");
 
     // Exactly these findings, the same as the files give offline.
     assert_eq!(
@@ -497,7 +624,18 @@ fn audit_once_reports_exactly_what_lint_finds_in_the_same_manifests() {
         "{:#?}",
         live
     );
-    assert_eq!(essence(&live), essence(&offline), "live and offline findings differ");
+    assert_eq!(
+        essence(&live),
+        essence(&offline),
+        "live and offline findings differ"
+    );
+    // Read page by page (two objects per list request): the same findings.
+    let paged = placecheck(
+        &["audit", "--once", "--format", "json", "--chunk-size", "2"],
+        &env.admin,
+    );
+    assert_eq!(paged.code, 1, "{}", paged.stderr);
+    assert_eq!(essence(&json_findings(&paged)), essence(&live));
 
     // Live findings point at cluster://Kind/ns/name plus the field path, never at a file.
     for f in &live {
@@ -505,7 +643,11 @@ fn audit_once_reports_exactly_what_lint_finds_in_the_same_manifests() {
         assert!(loc["file"].is_null(), "{f}");
         let r = &f["resource"];
         let want = if r["namespace"] == "" {
-            format!("cluster://{}/{}", r["kind"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""))
+            format!(
+                "cluster://{}/{}",
+                r["kind"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or("")
+            )
         } else {
             format!(
                 "cluster://{}/{}/{}",
@@ -516,12 +658,21 @@ fn audit_once_reports_exactly_what_lint_finds_in_the_same_manifests() {
         };
         assert_eq!(loc["cluster"], want.as_str(), "{f}");
     }
-    let llm = live.iter().find(|f| f["policy"] == "server-unschedulable").expect("server-unschedulable");
-    assert_eq!(llm["location"]["cluster"], "cluster://Server/seldon-mesh/llm-a100");
+    let llm = live
+        .iter()
+        .find(|f| f["policy"] == "server-unschedulable")
+        .expect("server-unschedulable");
+    assert_eq!(
+        llm["location"]["cluster"],
+        "cluster://Server/seldon-mesh/llm-a100"
+    );
     assert_eq!(llm["location"]["path"], "spec.podSpec");
 
     // servers[].pods and models[].status reach the policies, in audit mode.
-    let mut probe_msgs: Vec<String> = probes.iter().filter_map(|f| f["message"].as_str().map(str::to_string)).collect();
+    let mut probe_msgs: Vec<String> = probes
+        .iter()
+        .filter_map(|f| f["message"].as_str().map(str::to_string))
+        .collect();
     probe_msgs.sort();
     assert_eq!(
         probe_msgs,
@@ -536,16 +687,32 @@ fn audit_once_reports_exactly_what_lint_finds_in_the_same_manifests() {
     // Every lint format works on live findings; the human one names the cluster location.
     let human = placecheck(&["audit", "--once"], &env.admin);
     assert_eq!(human.code, 1);
-    assert!(human.stdout.contains("cluster://Server/seldon-mesh/llm-a100"), "{}", human.stdout);
-    let sarif = placecheck(&["audit", "--once", "--format", "sarif", "--fail-on", "never"], &env.admin);
+    assert!(
+        human
+            .stdout
+            .contains("cluster://Server/seldon-mesh/llm-a100"),
+        "{}",
+        human.stdout
+    );
+    let sarif = placecheck(
+        &["audit", "--once", "--format", "sarif", "--fail-on", "never"],
+        &env.admin,
+    );
     assert_eq!(sarif.code, 0, "--fail-on never: {}", sarif.stderr);
     assert!(sarif.stdout.contains("cluster://"), "{}", sarif.stdout);
 
     // explain --cluster without paths reads the cluster alone.
-    let explain = placecheck(&["explain", "--cluster", "--server", "llm-a100"], &env.admin);
+    let explain = placecheck(
+        &["explain", "--cluster", "--server", "llm-a100"],
+        &env.admin,
+    );
     assert_eq!(explain.code, 0, "{}", explain.stderr);
     assert!(explain.stdout.contains("llm-a100"), "{}", explain.stdout);
-    assert!(explain.stdout.contains("pool gpu-a100 (2/2 nodes)"), "{}", explain.stdout);
+    assert!(
+        explain.stdout.contains("pool gpu-a100 (2/2 nodes)"),
+        "{}",
+        explain.stdout
+    );
 
     // Measured: wall time of `audit --once` on this cluster (printed with --nocapture).
     let mut times: Vec<Duration> = (0..5)
@@ -595,21 +762,40 @@ fn lint_cluster_judges_a_new_manifest_against_the_live_nodes() {
          \x20     pool: gpu-a100\n",
     );
     let file = new_server.to_string_lossy().to_string();
-    let run = placecheck(&["lint", &file, "--cluster", "--format", "json"], &env.admin);
+    let run = placecheck(
+        &["lint", &file, "--cluster", "--format", "json"],
+        &env.admin,
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let findings = json_findings(&run);
     assert!(!findings.is_empty());
     for f in &findings {
-        assert_eq!(f["location"]["file"], file.as_str(), "only findings on the file are reported: {f}");
+        assert_eq!(
+            f["location"]["file"],
+            file.as_str(),
+            "only findings on the file are reported: {f}"
+        );
     }
-    let f = findings.iter().find(|f| f["policy"] == "server-unschedulable").expect("server-unschedulable on the file");
+    let f = findings
+        .iter()
+        .find(|f| f["policy"] == "server-unschedulable")
+        .expect("server-unschedulable on the file");
     assert_eq!(f["resource"]["name"], "triton-a100");
     assert_eq!(f["location"]["line"], 9, "at `podSpec:`: {f}");
     let msg = f["message"].as_str().unwrap_or("");
-    assert!(msg.contains("nvidia.com/gpu"), "names the live taint: {msg}");
+    assert!(
+        msg.contains("nvidia.com/gpu"),
+        "names the live taint: {msg}"
+    );
     // Without --cluster there are no Nodes to judge against: no such finding.
     let offline = placecheck(&["lint", &file, "--format", "json"], &env.admin);
-    assert!(json_findings(&offline).iter().all(|f| f["policy"] != "server-unschedulable"), "{}", offline.stdout);
+    assert!(
+        json_findings(&offline)
+            .iter()
+            .all(|f| f["policy"] != "server-unschedulable"),
+        "{}",
+        offline.stdout
+    );
 
     // A Model that needs the live llm-a100 Server, whose pods cannot run: unplaceable…
     let model = write(
@@ -618,8 +804,16 @@ fn lint_cluster_judges_a_new_manifest_against_the_live_nodes() {
         "apiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: llama-70b\n  namespace: seldon-mesh\nspec:\n  storageUri: gs://models/llama-70b\n  requirements: [llm, gpu]\n",
     );
     let model = model.to_string_lossy().to_string();
-    let run = placecheck(&["lint", &model, "--cluster", "--format", "json"], &env.admin);
-    assert_eq!(ids(&json_findings(&run)), ["model-unplaceable Model/llama-70b"], "{}", run.stdout);
+    let run = placecheck(
+        &["lint", &model, "--cluster", "--format", "json"],
+        &env.admin,
+    );
+    assert_eq!(
+        ids(&json_findings(&run)),
+        ["model-unplaceable Model/llama-70b"],
+        "{}",
+        run.stdout
+    );
     // …until the change also fixes the Server: the file replaces the live llm-a100.
     let fixed = write(
         dir.path(),
@@ -627,10 +821,15 @@ fn lint_cluster_judges_a_new_manifest_against_the_live_nodes() {
         "apiVersion: mlops.seldon.io/v1alpha1\nkind: Server\nmetadata:\n  name: llm-a100\n  namespace: seldon-mesh\nspec:\n  serverConfig: mlserver-llm\n  capabilities: [llm, huggingface, gpu]\n  podSpec:\n    nodeSelector:\n      pool: gpu-a100\n    tolerations:\n      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}\n    containers:\n      - name: mlserver\n        resources:\n          requests: {nvidia.com/gpu: 1}\n          limits: {nvidia.com/gpu: 1}\n",
     );
     let fixed = fixed.to_string_lossy().to_string();
-    let run = placecheck(&["lint", &model, &fixed, "--cluster", "--format", "json"], &env.admin);
+    let run = placecheck(
+        &["lint", &model, &fixed, "--cluster", "--format", "json"],
+        &env.admin,
+    );
     let found = json_findings(&run);
     assert!(
-        found.iter().all(|f| f["policy"] != "model-unplaceable" && f["policy"] != "server-unschedulable"),
+        found
+            .iter()
+            .all(|f| f["policy"] != "model-unplaceable" && f["policy"] != "server-unschedulable"),
         "{found:#?}"
     );
 }
@@ -641,16 +840,32 @@ fn shipped_clusterrole_is_enough_and_one_verb_less_is_a_clear_error() {
     let _guard = cluster_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = write(dir.path(), "extra.yaml", EXTRA);
-    let role = manifests(&[root().join("deploy/clusterrole.yaml")]).pop().expect("ClusterRole");
+    let role = manifests(&[root().join("deploy/clusterrole.yaml")])
+        .pop()
+        .expect("ClusterRole");
     // Least privilege: read-only on what placecheck reads, Events only to write, no Secrets.
     for rule in role["rules"].as_array().expect("rules") {
         let list = |k: &str| rule[k].as_array().cloned().unwrap_or_default();
-        assert!(!list("resources").iter().any(|r| r == "secrets" || r == "*" || r == "configmaps"), "{rule}");
-        assert!(!list("verbs").iter().any(|v| v == "*" || v == "delete" || v == "update"), "{rule}");
+        assert!(
+            !list("resources")
+                .iter()
+                .any(|r| r == "secrets" || r == "*" || r == "configmaps"),
+            "{rule}"
+        );
+        assert!(
+            !list("verbs")
+                .iter()
+                .any(|v| v == "*" || v == "delete" || v == "update"),
+            "{rule}"
+        );
         if list("apiGroups").iter().any(|g| g == "events.k8s.io") {
             assert_eq!(list("verbs"), [json!("create"), json!("patch")]);
         } else {
-            assert_eq!(list("verbs"), [json!("get"), json!("list"), json!("watch")], "{rule}");
+            assert_eq!(
+                list("verbs"),
+                [json!("get"), json!("list"), json!("watch")],
+                "{rule}"
+            );
         }
     }
     let binding = json!({
@@ -681,15 +896,23 @@ fn shipped_clusterrole_is_enough_and_one_verb_less_is_a_clear_error() {
         }
         std::thread::sleep(Duration::from_millis(250));
     };
-    assert_eq!(restricted.code, 1, "deploy/clusterrole.yaml is enough; stderr:\n{}", restricted.stderr);
-    assert_eq!(essence(&json_findings(&restricted)), essence(&json_findings(&admin)));
+    assert_eq!(
+        restricted.code, 1,
+        "deploy/clusterrole.yaml is enough; stderr:\n{}",
+        restricted.stderr
+    );
+    assert_eq!(
+        essence(&json_findings(&restricted)),
+        essence(&json_findings(&admin))
+    );
 
     // Take `list` on nodes away (nodes keep get/watch; pods keep everything).
     let mut reduced = role.clone();
     let rules = reduced["rules"].as_array_mut().expect("rules");
     rules.retain(|r| r["apiGroups"] != json!([""]));
     rules.push(json!({"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "watch"]}));
-    rules.push(json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}));
+    rules
+        .push(json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}));
     rt.block_on(apply(&c, &reduced));
     let want = r#"error: cannot list nodes at cluster scope: RBAC forbids it for user "placecheck-test"; grant get/list/watch on nodes (see deploy/clusterrole.yaml)"#;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -702,7 +925,11 @@ fn shipped_clusterrole_is_enough_and_one_verb_less_is_a_clear_error() {
     };
     assert_eq!(denied.code, 2, "{}", denied.stderr);
     assert_eq!(denied.stderr.trim(), want);
-    assert!(denied.stdout.is_empty(), "no report when the cluster cannot be read: {}", denied.stdout);
+    assert!(
+        denied.stdout.is_empty(),
+        "no report when the cluster cannot be read: {}",
+        denied.stdout
+    );
 
     // Leave the shipped role as it was and the identity without rights.
     rt.block_on(async {
@@ -714,7 +941,9 @@ fn shipped_clusterrole_is_enough_and_one_verb_less_is_a_clear_error() {
                 "clusterrolebindings",
             ),
         );
-        let _ = api.delete("placecheck-test-user", &DeleteParams::default()).await;
+        let _ = api
+            .delete("placecheck-test-user", &DeleteParams::default())
+            .await;
     });
 }
 
@@ -728,7 +957,11 @@ fn without_seldon_crds_nodes_and_workloads_are_still_audited() {
         "t4.yaml",
         "apiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-t4-1\n  labels: {pool: gpu-t4, kubernetes.io/hostname: gpu-t4-1}\nstatus:\n  allocatable: {cpu: \"15\", memory: 60Gi, pods: \"110\", nvidia.com/gpu: \"1\"}\n",
     );
-    let inputs = [examples().join("nodes.yaml"), examples().join("workloads.yaml"), gpu_node];
+    let inputs = [
+        examples().join("nodes.yaml"),
+        examples().join("workloads.yaml"),
+        gpu_node,
+    ];
     runtime().block_on(async {
         let c = client(&env.admin).await;
         reset(&c).await;
@@ -740,7 +973,9 @@ fn without_seldon_crds_nodes_and_workloads_are_still_audited() {
     let run = placecheck(&["audit", "--once", "--format", "json", "-v"], &env.admin);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("not served by the API server: ServerConfig.mlops.seldon.io, Server.mlops.seldon.io"),
+        run.stderr.contains(
+            "not served by the API server: ServerConfig.mlops.seldon.io, Server.mlops.seldon.io"
+        ),
         "the missing CRDs are named: {}",
         run.stderr
     );
@@ -755,7 +990,10 @@ fn without_seldon_crds_nodes_and_workloads_are_still_audited() {
         ],
         "{live:#?}"
     );
-    let args: Vec<String> = inputs.iter().map(|p| p.to_string_lossy().to_string()).collect();
+    let args: Vec<String> = inputs
+        .iter()
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
     let mut lint: Vec<&str> = vec!["lint", "--format", "json"];
     lint.extend(args.iter().map(String::as_str));
     let offline = placecheck(&lint, Path::new("/nonexistent"));
@@ -772,13 +1010,32 @@ fn unreachable_cluster_names_the_server_and_exits_2() {
     );
     let run = placecheck(&["audit", "--once"], &kc);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: cannot reach the Kubernetes API server at https://127.0.0.1:1"), "{}", run.stderr);
-    let run = placecheck(&["lint", "--cluster", "--kubeconfig", &kc.to_string_lossy(), &examples().to_string_lossy()], Path::new("/nonexistent"));
+    assert!(
+        run.stderr
+            .starts_with("error: cannot reach the Kubernetes API server at https://127.0.0.1:1"),
+        "{}",
+        run.stderr
+    );
+    let run = placecheck(
+        &[
+            "lint",
+            "--cluster",
+            "--kubeconfig",
+            &kc.to_string_lossy(),
+            &examples().to_string_lossy(),
+        ],
+        Path::new("/nonexistent"),
+    );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("https://127.0.0.1:1"), "{}", run.stderr);
     let run = placecheck(&["audit"], &kc);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("the continuous auditor is not implemented yet; use --once"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the continuous auditor is not implemented yet; use --once"),
+        "{}",
+        run.stderr
+    );
     let run = placecheck(&["lint", "--kubeconfig", "x"], &kc);
     assert_eq!(run.code, 2, "--kubeconfig needs --cluster: {}", run.stderr);
 }

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use crate::inventory::build::identify;
 use crate::inventory::{ObjectRef, ServerPod};
 
-/// Objects per `list` page.
+/// Objects per `list` page by default (`--chunk-size`, as kubectl calls it).
 pub const PAGE_SIZE: u32 = 500;
 
 /// The label the Seldon operator puts on every pod of a Server's StatefulSet.
@@ -44,6 +44,8 @@ pub struct Target {
 pub struct ReadOptions {
     /// Where ServerConfigs live (`parameters.seldonNamespace`).
     pub seldon_namespace: String,
+    /// Objects per `list` page; every page after the first is fetched with the continue token.
+    pub page_size: u32,
 }
 
 /// What was read.
@@ -278,7 +280,8 @@ pub async fn read_async(target: &Target, opts: &ReadOptions) -> Result<Snapshot,
     for (i, l) in listings.iter().enumerate() {
         let api = l.api(&client);
         let labels = l.labels;
-        set.spawn(async move { (i, list_all(&api, labels).await) });
+        let page_size = opts.page_size.max(1);
+        set.spawn(async move { (i, list_all(&api, labels, page_size).await) });
     }
     let mut finished: Vec<Option<kube::Result<Vec<DynamicObject>>>> = Vec::new();
     finished.resize_with(listings.len(), || None);
@@ -293,7 +296,9 @@ pub async fn read_async(target: &Target, opts: &ReadOptions) -> Result<Snapshot,
     for (l, r) in listings.iter().zip(finished) {
         match r {
             Some(Ok(items)) => results.push(items),
-            Some(Err(e)) => return Err(classify("list", &l.resource_name(), &l.scope(), &server, e)),
+            Some(Err(e)) => {
+                return Err(classify("list", &l.resource_name(), &l.scope(), &server, e));
+            }
             None => results.push(Vec::new()),
         }
     }
@@ -356,11 +361,12 @@ pub async fn read_async(target: &Target, opts: &ReadOptions) -> Result<Snapshot,
 async fn list_all(
     api: &Api<DynamicObject>,
     labels: Option<&str>,
+    page_size: u32,
 ) -> kube::Result<Vec<DynamicObject>> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let mut lp = ListParams::default().limit(PAGE_SIZE);
+        let mut lp = ListParams::default().limit(page_size);
         if let Some(l) = labels {
             lp = lp.labels(l);
         }
