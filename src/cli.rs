@@ -27,7 +27,9 @@ Examples:
   placecheck lint models/new.yaml --context .  lint one file with the whole repo as context
   helm template charts/seldon | placecheck lint -
   placecheck explain deploy/ --server triton-a100
-  placecheck lint deploy/ --format human --format sarif=placecheck.sarif";
+  placecheck lint deploy/ --format human --format sarif=placecheck.sarif
+  placecheck lint servers/new.yaml --cluster   judge a change against the live cluster
+  placecheck audit --once --format json        evaluate the live cluster once (CI gate)";
 
 /// Placement policies for Seldon Core 2 and Kubernetes: will every Model land on the right Node?
 #[derive(Debug, Parser)]
@@ -69,6 +71,13 @@ pub enum Command {
     Lint(LintArgs),
     /// Show where Servers, workloads and Models can land, and why not, per node and per Server.
     Explain(ExplainArgs),
+    /// Evaluate the live cluster (kubeconfig or in-cluster). `--once`: one evaluation, printed
+    /// like `lint`, with lint's exit codes.
+    Audit(AuditArgs),
+    /// Print the partial Seldon and Strimzi CRDs placecheck's tests install (YAML; for tests
+    /// and scratch clusters, never for production: Seldon and Strimzi ship the real ones).
+    #[command(hide = true)]
+    Crds,
     /// List the policies, or show one policy's documentation.
     Policies(PoliciesArgs),
     /// Run policy tests: Rego `test_*` rules and fixture cases (`<id>/{pass,fail}/`).
@@ -102,10 +111,82 @@ pub struct InputArgs {
     pub feature_gates: Vec<String>,
 }
 
+/// Which cluster to read.
+#[derive(Debug, Args, Clone)]
+pub struct KubeArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
+    /// Objects per list request; larger lists are read page by page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+/// `--cluster` for `lint` and `explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Also read Nodes, ServerConfigs, Servers, Models, pods and workloads from the live cluster
+    /// as context. Objects in the files replace the live object with the same identity.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file (with --cluster; default: $KUBECONFIG, ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (with --cluster; default: the current context).
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub kube_context: Option<String>,
+    /// Objects per list request (with --cluster); larger lists are read page by page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+impl ClusterArgs {
+    fn kube(&self) -> Option<KubeArgs> {
+        self.cluster.then(|| KubeArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            kube_context: self.kube_context.clone(),
+            chunk_size: self.chunk_size,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Evaluate one snapshot, print the findings and exit (the continuous auditor is not
+    /// implemented yet).
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    /// Output format, optionally written to a file: `json`, `json=out.json`. Repeatable.
+    #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
+    pub format: Vec<String>,
+    /// Lowest severity that makes the exit code 1 (`never`: always 0).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Extra policy directory or file (Rego). Repeatable; adds to `policies.paths`.
+    #[arg(long, value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// Ignore placecheck.io/ignore annotations.
+    #[arg(long)]
+    pub no_annotation_exemptions: bool,
+    /// Stop a policy that runs longer than this many seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub policy_timeout: f64,
+    /// Kubernetes feature gates, e.g. TaintTolerationComparisonOperators=true.
+    #[arg(long, value_name = "GATE=BOOL", value_delimiter = ',')]
+    pub feature_gates: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct LintArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Output format, optionally written to a file: `json`, `json=out.json`. Repeatable.
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
     pub format: Vec<String>,
@@ -146,6 +227,8 @@ impl FailOn {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Only this Server (name or namespace/name).
     #[arg(long)]
     pub server: Option<String>,
@@ -242,6 +325,8 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
     match &cli.command {
         Command::Lint(a) => lint(g, a),
         Command::Explain(a) => explain(g, a),
+        Command::Audit(a) => audit(g, a),
+        Command::Crds => crds(),
         Command::Policies(a) => policies(g, a),
         Command::Test(a) => test(g, a),
         Command::Init(a) => init(a),
@@ -324,7 +409,67 @@ fn scheduling_options(cfg: &config::Loaded, flags: &[String]) -> Result<Scheduli
     })
 }
 
-fn load_inventory(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
+/// Loads the files (and, with `--cluster`, the live objects as context). Without paths, `lint`
+/// reads the current directory; `explain --cluster` reads the cluster alone.
+fn load_inventory(
+    a: &InputArgs,
+    g: &Global,
+    live: Option<(&KubeArgs, &config::Loaded)>,
+    cwd_by_default: bool,
+) -> Result<Inventory, Fatal> {
+    let mut inv = if !cwd_by_default && live.is_some() && a.paths.is_empty() && a.context.is_empty() {
+        Inventory::default()
+    } else {
+        load_files(a, g)?
+    };
+    if let Some((k, cfg)) = live {
+        add_live(&mut inv, k, cfg, true, g)?;
+    }
+    Ok(inv)
+}
+
+/// Reads the cluster into the inventory (`as_context`: findings on live objects not reported).
+#[cfg(feature = "cluster")]
+fn add_live(inv: &mut Inventory, k: &KubeArgs, cfg: &config::Loaded, as_context: bool, g: &Global) -> Result<(), Fatal> {
+    let target = crate::cluster::Target {
+        kubeconfig: k.kubeconfig.clone(),
+        context: k.kube_context.clone(),
+    };
+    let params = Params::with_overrides(&cfg.config.parameters);
+    let opts = crate::cluster::ReadOptions {
+        seldon_namespace: params.seldon_namespace,
+        page_size: k.chunk_size,
+    };
+    let snap = crate::cluster::read::read(&target, &opts).map_err(|e| Fatal(e.to_string()))?;
+    let (server, elapsed, missing) = (snap.server.clone(), snap.elapsed, snap.missing.clone());
+    let stats = crate::cluster::merge(inv, snap, as_context);
+    tracing::debug!(?elapsed, ?stats, "live objects merged");
+    if g.verbose > 0 {
+        let replaced = if stats.overridden > 0 {
+            format!("; {} replaced by the files", stats.overridden)
+        } else {
+            String::new()
+        };
+        let not_served = if missing.is_empty() {
+            String::new()
+        } else {
+            format!("; not served by the API server: {}", missing.join(", "))
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: read {} object(s) from {server} in {elapsed:.0?}{replaced}{not_served}",
+            stats.added + stats.overridden,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "cluster"))]
+fn add_live(_: &mut Inventory, _: &KubeArgs, _: &config::Loaded, _: bool, _: &Global) -> Result<(), Fatal> {
+    Err(Fatal("this placecheck was built without the `cluster` feature: it cannot read a cluster".into()))
+}
+
+fn load_files(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
     let mut inputs = Vec::new();
     let paths: Vec<PathBuf> = if a.paths.is_empty() && a.context.is_empty() {
         vec![PathBuf::from(".")]
@@ -438,7 +583,8 @@ fn lint(g: &Global, a: &LintArgs) -> Result<u8, Fatal> {
     let cfg = load_config(g)?;
     let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
     let opts = run_options(&cfg, &a.input, !a.no_annotation_exemptions)?;
-    let inv = load_inventory(&a.input, g)?;
+    let kube = a.cluster.kube();
+    let inv = load_inventory(&a.input, g, kube.as_ref().map(|k| (k, &cfg)), true)?;
     let result = crate::run::run(&inv, &policies, &cfg, &opts);
     let code = exit_code(&result, a.fail_on);
     write_reports(g, &formats, &result, code)?;
@@ -497,7 +643,8 @@ fn write_reports(
 fn explain(g: &Global, a: &ExplainArgs) -> Result<u8, Fatal> {
     let cfg = load_config(g)?;
     let opts = run_options(&cfg, &a.input, true)?;
-    let inv = load_inventory(&a.input, g)?;
+    let kube = a.cluster.kube();
+    let inv = load_inventory(&a.input, g, kube.as_ref().map(|k| (k, &cfg)), false)?;
     let facts = crate::facts::Facts::compute(&inv, &opts.facts);
     let filter = crate::explain::Filter {
         server: a.server.clone(),
@@ -544,6 +691,47 @@ fn explain(g: &Global, a: &ExplainArgs) -> Result<u8, Fatal> {
         }
     }
     Ok(u8::from(invalid))
+}
+
+/// `audit --once`: one evaluation of the live cluster, every finding reported.
+fn audit(g: &Global, a: &AuditArgs) -> Result<u8, Fatal> {
+    if !a.once {
+        return Err(Fatal(
+            "the continuous auditor is not implemented yet; use --once to evaluate the cluster once".into(),
+        ));
+    }
+    let formats: Vec<(Format, Option<PathBuf>)> = a.format.iter().map(|f| parse_format(f)).collect::<Result<_, _>>()?;
+    let cfg = load_config(g)?;
+    let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
+    let opts = RunOptions {
+        mode: Mode::Audit,
+        facts: FactsOptions {
+            scheduling: scheduling_options(&cfg, &a.feature_gates)?,
+            params: Params::with_overrides(&cfg.config.parameters),
+        },
+        annotation_exemptions: !a.no_annotation_exemptions,
+        today: jiff::Zoned::now().date(),
+    };
+    let mut inv = Inventory::default();
+    add_live(&mut inv, &a.kube, &cfg, false, g)?;
+    let result = crate::run::run(&inv, &policies, &cfg, &opts);
+    let code = exit_code(&result, a.fail_on);
+    write_reports(g, &formats, &result, code)?;
+    Ok(code)
+}
+
+#[cfg(feature = "cluster")]
+fn crds() -> Result<u8, Fatal> {
+    let text = crate::cluster::crd::yaml().map_err(Fatal)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
+#[cfg(not(feature = "cluster"))]
+fn crds() -> Result<u8, Fatal> {
+    Err(Fatal("this placecheck was built without the `cluster` feature".into()))
 }
 
 fn policies(g: &Global, a: &PoliciesArgs) -> Result<u8, Fatal> {

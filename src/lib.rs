@@ -4,6 +4,8 @@
 //! finding → report.
 
 pub mod cli;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod config;
 pub mod docs;
 pub mod explain;

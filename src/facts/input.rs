@@ -412,6 +412,16 @@ impl<'a> InputBuilder<'a> {
             })
             .collect();
 
+        // Live pods by (namespace, Server name); offline there are none.
+        let mut pods_of: HashMap<(&str, &str), Vec<Value>> = HashMap::new();
+        for p in &inv.server_pods {
+            pods_of.entry((p.namespace.as_str(), p.server.as_str())).or_default().push(obj([
+                ("name", s(&p.name)),
+                ("nodeName", p.node_name.as_deref().map(s).unwrap_or(Value::Null)),
+                ("phase", p.phase.as_deref().map(s).unwrap_or(Value::Null)),
+            ]));
+        }
+
         let mut servers = Vec::with_capacity(facts.servers.len());
         for sf in &facts.servers {
             let e = &sf.effective;
@@ -529,7 +539,10 @@ impl<'a> InputBuilder<'a> {
                 ("ignoredFields", arr(ignored)),
                 ("placement", placement),
                 ("candidateModels", candidates),
-                ("pods", arr(Vec::new())),
+                ("pods", {
+                    let r = &inv.objects[sf.obj].r#ref;
+                    arr(pods_of.get(&(r.namespace.as_str(), r.name.as_str())).cloned().unwrap_or_default())
+                }),
             ]));
         }
 
@@ -576,7 +589,10 @@ impl<'a> InputBuilder<'a> {
                 ("asksGpu", Value::from(mf.asks_gpu)),
                 ("critical", Value::from(mf.critical)),
                 ("placement", placement),
-                ("status", Value::Null),
+                ("status", match inv.objects[mf.obj].origin {
+                    Origin::Cluster => model_status(&inv.objects[mf.obj].value),
+                    Origin::File { .. } => Value::Null,
+                }),
             ]));
         }
 
@@ -784,6 +800,26 @@ fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
 }
 
 /// A copy of an object value with one more field.
+/// `{state, reason, ready}` of a live Model from its `ModelReady` condition (or `Ready` when
+/// there is none). The Seldon operator writes the state name (`ScheduleFailed`,
+/// `ModelAvailable`, …) into the condition's `message` and the long text into `reason`
+/// (seldon.md §2.8), so they are swapped back here. `null` when the Model has no such condition.
+pub fn model_status(model: &serde_json::Value) -> Value {
+    let conditions = model.pointer("/status/conditions").and_then(|c| c.as_array());
+    let find = |t: &str| {
+        conditions.and_then(|cs| cs.iter().find(|c| c.get("type").and_then(|x| x.as_str()) == Some(t)))
+    };
+    let Some(c) = find("ModelReady").or_else(|| find("Ready")) else {
+        return Value::Null;
+    };
+    let text = |k: &str| c.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty());
+    obj([
+        ("state", text("message").map(s).unwrap_or(Value::Null)),
+        ("reason", text("reason").map(s).unwrap_or(Value::Null)),
+        ("ready", Value::from(text("status") == Some("True"))),
+    ])
+}
+
 fn with_field(mut v: Value, k: &str, x: Value) -> Value {
     if let Ok(m) = v.as_object_mut() {
         m.insert(s(k), x);

@@ -244,7 +244,8 @@ impl Inventory {
     pub fn reported(&self, idx: usize) -> bool {
         match self.objects.get(idx).map(|o| &o.origin) {
             Some(Origin::File { file, .. }) => self.files.get(*file).is_some_and(|f| !f.context),
-            _ => true,
+            Some(Origin::Cluster) => !self.cluster_context,
+            None => true,
         }
     }
 

@@ -87,6 +87,25 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     /// Documents skipped because they are not Kubernetes objects.
     pub skipped: usize,
+    /// Pods of Seldon Servers read from a live cluster (`servers[].pods`); empty offline.
+    pub server_pods: Vec<ServerPod>,
+    /// When true, objects read from the cluster are context: findings on them are not reported
+    /// (`lint --cluster`). `audit` reports them.
+    pub cluster_context: bool,
+}
+
+/// A running (or pending) pod of a Seldon Server, as read from the cluster: the pod carries
+/// the label `seldon-server-name` (seldon.md §3), so it belongs to the Server of that name in
+/// its namespace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServerPod {
+    pub namespace: String,
+    pub server: String,
+    pub name: String,
+    /// `spec.nodeName`: empty while the pod is not bound.
+    pub node_name: Option<String>,
+    /// `status.phase` (`Pending`, `Running`, …).
+    pub phase: Option<String>,
 }
 
 pub mod build;
