@@ -417,7 +417,8 @@ fn load_inventory(
     live: Option<(&KubeArgs, &config::Loaded)>,
     cwd_by_default: bool,
 ) -> Result<Inventory, Fatal> {
-    let mut inv = if !cwd_by_default && live.is_some() && a.paths.is_empty() && a.context.is_empty() {
+    let mut inv = if !cwd_by_default && live.is_some() && a.paths.is_empty() && a.context.is_empty()
+    {
         Inventory::default()
     } else {
         load_files(a, g)?
@@ -430,7 +431,13 @@ fn load_inventory(
 
 /// Reads the cluster into the inventory (`as_context`: findings on live objects not reported).
 #[cfg(feature = "cluster")]
-fn add_live(inv: &mut Inventory, k: &KubeArgs, cfg: &config::Loaded, as_context: bool, g: &Global) -> Result<(), Fatal> {
+fn add_live(
+    inv: &mut Inventory,
+    k: &KubeArgs,
+    cfg: &config::Loaded,
+    as_context: bool,
+    g: &Global,
+) -> Result<(), Fatal> {
     let target = crate::cluster::Target {
         kubeconfig: k.kubeconfig.clone(),
         context: k.kube_context.clone(),
@@ -465,8 +472,16 @@ fn add_live(inv: &mut Inventory, k: &KubeArgs, cfg: &config::Loaded, as_context:
 }
 
 #[cfg(not(feature = "cluster"))]
-fn add_live(_: &mut Inventory, _: &KubeArgs, _: &config::Loaded, _: bool, _: &Global) -> Result<(), Fatal> {
-    Err(Fatal("this placecheck was built without the `cluster` feature: it cannot read a cluster".into()))
+fn add_live(
+    _: &mut Inventory,
+    _: &KubeArgs,
+    _: &config::Loaded,
+    _: bool,
+    _: &Global,
+) -> Result<(), Fatal> {
+    Err(Fatal(
+        "this placecheck was built without the `cluster` feature: it cannot read a cluster".into(),
+    ))
 }
 
 fn load_files(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
@@ -700,7 +715,11 @@ fn audit(g: &Global, a: &AuditArgs) -> Result<u8, Fatal> {
             "the continuous auditor is not implemented yet; use --once to evaluate the cluster once".into(),
         ));
     }
-    let formats: Vec<(Format, Option<PathBuf>)> = a.format.iter().map(|f| parse_format(f)).collect::<Result<_, _>>()?;
+    let formats: Vec<(Format, Option<PathBuf>)> = a
+        .format
+        .iter()
+        .map(|f| parse_format(f))
+        .collect::<Result<_, _>>()?;
     let cfg = load_config(g)?;
     let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
     let opts = RunOptions {
@@ -731,7 +750,9 @@ fn crds() -> Result<u8, Fatal> {
 
 #[cfg(not(feature = "cluster"))]
 fn crds() -> Result<u8, Fatal> {
-    Err(Fatal("this placecheck was built without the `cluster` feature".into()))
+    Err(Fatal(
+        "this placecheck was built without the `cluster` feature".into(),
+    ))
 }
 
 fn policies(g: &Global, a: &PoliciesArgs) -> Result<u8, Fatal> {

@@ -415,11 +415,17 @@ impl<'a> InputBuilder<'a> {
         // Live pods by (namespace, Server name); offline there are none.
         let mut pods_of: HashMap<(&str, &str), Vec<Value>> = HashMap::new();
         for p in &inv.server_pods {
-            pods_of.entry((p.namespace.as_str(), p.server.as_str())).or_default().push(obj([
-                ("name", s(&p.name)),
-                ("nodeName", p.node_name.as_deref().map(s).unwrap_or(Value::Null)),
-                ("phase", p.phase.as_deref().map(s).unwrap_or(Value::Null)),
-            ]));
+            pods_of
+                .entry((p.namespace.as_str(), p.server.as_str()))
+                .or_default()
+                .push(obj([
+                    ("name", s(&p.name)),
+                    (
+                        "nodeName",
+                        p.node_name.as_deref().map(s).unwrap_or(Value::Null),
+                    ),
+                    ("phase", p.phase.as_deref().map(s).unwrap_or(Value::Null)),
+                ]));
         }
 
         let mut servers = Vec::with_capacity(facts.servers.len());
@@ -541,7 +547,10 @@ impl<'a> InputBuilder<'a> {
                 ("candidateModels", candidates),
                 ("pods", {
                     let r = &inv.objects[sf.obj].r#ref;
-                    arr(pods_of.get(&(r.namespace.as_str(), r.name.as_str())).cloned().unwrap_or_default())
+                    arr(pods_of
+                        .get(&(r.namespace.as_str(), r.name.as_str()))
+                        .cloned()
+                        .unwrap_or_default())
                 }),
             ]));
         }
@@ -589,10 +598,13 @@ impl<'a> InputBuilder<'a> {
                 ("asksGpu", Value::from(mf.asks_gpu)),
                 ("critical", Value::from(mf.critical)),
                 ("placement", placement),
-                ("status", match inv.objects[mf.obj].origin {
-                    Origin::Cluster => model_status(&inv.objects[mf.obj].value),
-                    Origin::File { .. } => Value::Null,
-                }),
+                (
+                    "status",
+                    match inv.objects[mf.obj].origin {
+                        Origin::Cluster => model_status(&inv.objects[mf.obj].value),
+                        Origin::File { .. } => Value::Null,
+                    },
+                ),
             ]));
         }
 
@@ -805,9 +817,14 @@ fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
 /// `ModelAvailable`, …) into the condition's `message` and the long text into `reason`
 /// (seldon.md §2.8), so they are swapped back here. `null` when the Model has no such condition.
 pub fn model_status(model: &serde_json::Value) -> Value {
-    let conditions = model.pointer("/status/conditions").and_then(|c| c.as_array());
+    let conditions = model
+        .pointer("/status/conditions")
+        .and_then(|c| c.as_array());
     let find = |t: &str| {
-        conditions.and_then(|cs| cs.iter().find(|c| c.get("type").and_then(|x| x.as_str()) == Some(t)))
+        conditions.and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("type").and_then(|x| x.as_str()) == Some(t))
+        })
     };
     let Some(c) = find("ModelReady").or_else(|| find("Ready")) else {
         return Value::Null;
