@@ -396,8 +396,13 @@ impl Facts {
         for i in workload_objs {
             let o = &inv.objects[i];
             for t in kinds::pod_templates(&o.r#ref.kind, &o.value) {
-                let Some(spec) = t.spec.lookup(&o.value) else {
-                    continue;
+                // Strimzi pod templates are optional: a KafkaNodePool without one still runs
+                // broker pods, with no tolerations and no selector.
+                let empty = Value::Object(serde_json::Map::new());
+                let spec = match t.spec.lookup(&o.value) {
+                    Some(spec) => spec,
+                    None if matches!(o.r#ref.kind.as_str(), "Kafka" | "KafkaNodePool") => &empty,
+                    None => continue,
                 };
                 let pod: PodSpec = match typed(spec) {
                     Ok(p) => p,
