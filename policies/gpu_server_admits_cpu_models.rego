@@ -18,46 +18,20 @@ meta := {
 
 gpu_caps := {c | some c in input.config.gpuCapabilities}
 
-# A Model asks for a GPU when one of its requirements is a configured GPU capability.
-asks_gpu(m) if {
-	some r in m.requirements
-	r in gpu_caps
-}
-
-# {namespace: {name: true}} for GPU Servers.
-gpu_servers := {ns: {x.ref.name: true | some x in input.servers; x.ref.namespace == ns; x.gpu != null} |
-	some ns in {s.ref.namespace | some s in input.servers; s.gpu != null}
-}
-
-# [[namespace, server], model name, model index] for every (GPU Server, CPU Model) candidate
-# pair: one pass over the candidate lists (cheap lookups first: most candidates are not GPU
-# Servers), then grouped by Server in O(n log n).
-pairs := {[[ns, name], m.ref.name, i] |
-	count(gpu_names) > 0
-	some i, m in input.models
-	some name in m.placement.servers
-
-	# One flat lookup per candidate first: this loop is the policy's cost.
-	gpu_names[name]
-	ns := m.ref.namespace
-	gpu_servers[ns][name]
-	not asks_gpu(m)
-}
-
-gpu_names := {s.ref.name | some s in input.servers; s.gpu != null}
-
-by_server := lib.group(pairs)
-
+# Per Server, the Rust side counts the candidate Models that ask for no GPU and keeps the first
+# names sorted, with their indexes in models[] (docs/input.md, servers[].candidateModels): no
+# walk over Models × Servers — nor over Models — here.
 violation contains v if {
 	input.serversKnown
 	some s in input.servers
 	s.gpu != null
-	hits := by_server[[s.ref.namespace, s.ref.name]]
-	names := [h[0] | some h in hits]
+	n := s.candidateModels.noGpu
+	n > 0
+	names := s.candidateModels.noGpuNames
 	at := caps_site(s)
 	v := {
 		"msg": sprintf("GPU Server %q (%v %s) can be chosen for %s that ask for no GPU: %s", [
-			s.ref.name, s.gpu.count, s.gpu.resource, lib.plural(count(names), "Model"), lib.few(names, 3),
+			s.ref.name, s.gpu.count, s.gpu.resource, lib.plural(n, "Model"), few(names, n, 3),
 		]),
 		"resource": at.resource,
 		"path": at.path,
@@ -66,11 +40,16 @@ violation contains v if {
 			"path": requirements_path(m),
 			"msg": sprintf("Model %q requires no GPU capability (%s)", [m.ref.name, lib.few_quoted(sorted_caps, 4)]),
 		} |
-			some h in array.slice(hits, 0, 3)
-			m := input.models[h[1]]
+			some i in array.slice(s.candidateModels.noGpuModels, 0, 3)
+			m := input.models[i]
 		],
 	}
 }
+
+# "a, b, c" or "a, b, c and 4 more" when `names` holds only the first of `total` names.
+few(names, total, n) := concat(", ", array.slice(names, 0, n)) if total <= n
+
+few(names, total, n) := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, n)), total - n]) if total > n
 
 sorted_caps := sort(gpu_caps)
 

@@ -10,15 +10,18 @@ gpu_server := t.server("triton-gpu", {
 	"capabilitiesOrigin": t.origin("Server", "triton-gpu", "spec.extraCapabilities"),
 })
 
+# What the Rust side summarizes per Server (servers[].candidateModels) for these Models.
+gpu_server_with_cpu_models := object.union(gpu_server, {"candidateModels": {"count": 3, "noGpu": 2, "noGpuNames": ["any", "mnist"], "noGpuModels": [2, 1]}})
+
 models := [
-	t.model("llama3", {"requirements": ["model-on-gpu"], "placement": {"servers": ["triton-gpu"]}}),
+	t.model("llama3", {"requirements": ["model-on-gpu"], "asksGpu": true, "placement": {"servers": ["triton-gpu"]}}),
 	t.model("mnist", {"requirements": ["onnx"], "placement": {"servers": ["triton", "triton-gpu"]}}),
 	t.model("any", {"placement": {"servers": ["mlserver", "triton", "triton-gpu"]}}),
 	t.model("iris", {"requirements": ["sklearn"], "placement": {"servers": ["mlserver"]}}),
 ]
 
 test_names_cpu_models if {
-	vs := p.violation with input as t.doc({"serversKnown": true, "servers": [gpu_server, t.server("mlserver", {})], "models": models})
+	vs := p.violation with input as t.doc({"serversKnown": true, "servers": [gpu_server_with_cpu_models, t.server("mlserver", {})], "models": models})
 	count(vs) == 1
 	some v in vs
 	v.path == "spec.extraCapabilities"
@@ -31,7 +34,7 @@ test_only_gpu_models_pass if {
 }
 
 test_inherited_capabilities_point_at_server_config_field if {
-	s := object.union(gpu_server, {"capabilitiesOrigin": t.origin("ServerConfig", "triton", "spec.podSpec.containers[0].env[0].value")})
+	s := object.union(gpu_server_with_cpu_models, {"capabilitiesOrigin": t.origin("ServerConfig", "triton", "spec.podSpec.containers[0].env[0].value")})
 	vs := p.violation with input as t.doc({"serversKnown": true, "servers": [s], "models": models})
 	some v in vs
 	v.resource.kind == "Server"

@@ -43,7 +43,7 @@ test_no_server_in_namespace if {
 test_pinned_to_missing_server if {
 	m := t.model("iris", {
 		"server": "mlserver-134",
-		"placement": {"rejected": [{"server": "mlserver", "reasons": ["model is pinned to Server \"mlserver-134\""], "codes": ["server-pinned-elsewhere"], "missing": []}]},
+		"placement": {"pinnedServerMissing": true, "rejected": [{"server": "mlserver", "reasons": ["model is pinned to Server \"mlserver-134\""], "codes": ["server-pinned-elsewhere"], "missing": []}]},
 	})
 	vs := p.violation with input as t.doc({"serversKnown": true, "servers": [t.server("mlserver", {})], "models": [m]})
 	some v in vs

@@ -67,11 +67,10 @@ pool_reasons(s) := concat("; ", texts) if {
 	count(texts) > 0
 } else := "no node accepts its pods"
 
-pool_text(r) := sprintf("pool %q (%s): %s", [r.pool, lib.plural(r.nodes, "node"), detail(r)])
-
-detail(r) := r.detail if object.get(r, "detail", "") != ""
-
-detail(r) := concat(", ", r.reasons) if object.get(r, "detail", "") == ""
+# (One else-chain call per rejected pool: a Server rejected everywhere lists every pool.)
+pool_text(r) := sprintf("pool %q (%s): %s", [r.pool, lib.plural(r.nodes, "node"), r.detail]) if {
+	object.get(r, "detail", "") != ""
+} else := sprintf("pool %q (%s): %s", [r.pool, lib.plural(r.nodes, "node"), concat(", ", r.reasons)])
 
 scheduler_message(s) := "" if object.get(s.placement, "message", "") == ""
 
@@ -86,26 +85,39 @@ pod_path(s) := "spec.serverConfig" if not s.object.spec.podSpec
 pod_path(s) := "spec.serverConfig" if s.object.spec.podSpec == null
 
 # "The taint is declared here": the first untolerated NoSchedule/NoExecute taint of each
-# rejected pool, on the pool's first node. At most 3, in pool order.
-untolerated_sites(s) := array.slice(sites, 0, 3) if {
-	sites := [site |
+# rejected pool, on the pool's first node. At most 3, in pool order (only those 3 are formatted).
+untolerated_sites(s) := [site |
+	some [node, taint] in array.slice(found, 0, 3)
+	site := {
+		"resource": node.ref,
+		"path": sprintf("spec.taints[%d]", [taint.index]),
+		"msg": sprintf("taint %s is declared here; Server %q does not tolerate it", [k8s.taint_str(taint), s.ref.name]),
+	}
+] if {
+	keys := {object.get(t, "key", "") | some t in s.tolerations}
+	found := [[node, taint] |
 		some r in s.placement.rejectedPools
 		pool := lib.pool_by_id[r.pool]
 		node := lib.node_by_name[pool.nodes[0]]
-		taint := first_untolerated(s, node)
-		site := {
-			"resource": node.ref,
-			"path": sprintf("spec.taints[%d]", [taint.index]),
-			"msg": sprintf("taint %s is declared here; Server %q does not tolerate it", [k8s.taint_str(taint), s.ref.name]),
-		}
+		taint := first_untolerated(s.tolerations, keys, node)
 	]
 }
 
-first_untolerated(s, node) := ts[0] if {
+# (`keys`: the Server's toleration keys, for the cheap pre-check in `tolerated`.)
+first_untolerated(tolerations, keys, node) := ts[0] if {
 	ts := [t |
 		some t in node.taints
-		k8s.hard(t)
-		not k8s.tolerates(s.tolerations, k8s.taint_id(t))
+		t.effect in k8s.hard_effects
+		not tolerated(tolerations, keys, t)
 	]
 	count(ts) > 0
+}
+
+# The extension call converts the whole toleration list, which is the expensive part here: it is
+# made only when some toleration names the taint's key or has no key (a toleration with another
+# key never matches), so most untolerated taints cost one set lookup.
+tolerated(tolerations, keys, t) if {
+	some k in [t.key, ""]
+	keys[k]
+	k8s.tolerates(tolerations, k8s.taint_id(t))
 }

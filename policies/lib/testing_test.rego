@@ -31,12 +31,14 @@ api_versions := {
 ref(kind, ns, name) := {"apiVersion": api_versions[kind], "kind": kind, "namespace": ns, "name": name}
 
 # An input document: everything empty and unknown unless `over` says otherwise.
+# `modelsWithoutCandidates` is derived from the Models, as the Rust side does.
 doc(over) := object.union(
 	{
 		"version": 1, "mode": "lint",
 		"nodesKnown": false, "serversKnown": false, "serverConfigsKnown": false,
 		"objects": [], "nodes": [], "nodePools": [], "serverConfigs": [], "servers": [],
 		"models": [], "workloads": [], "config": config,
+		"modelsWithoutCandidates": [i | some i, m in object.get(over, "models", []); count(m.placement.servers) == 0],
 	},
 	over,
 )
@@ -84,6 +86,10 @@ server(name, over) := object.union(
 		"replicas": 1, "minReplicas": 0, "maxReplicas": 0, "memoryBytes": 1181116006,
 		"gpu": null, "requests": {}, "labels": {"seldon-server-name": name}, "ignoredFields": [],
 		"placement": placement({}), "pods": [],
+		"candidateModels": {
+			"count": 0, "noGpu": 0, "noGpuNames": [], "noGpuModels": [], "critical": 0,
+			"criticalNames": [], "nonCritical": 0, "nonCriticalNames": [],
+		},
 	},
 	over,
 )
@@ -98,7 +104,11 @@ model(name, over) := object.union(
 		},
 		"requirements": [], "requirementOrigins": [], "memoryBytes": 0,
 		"replicas": 1, "minReplicas": 0, "maxReplicas": 0, "server": null, "explainer": false,
-		"placement": {"serversKnown": true, "servers": [], "rejected": [], "closest": null, "nodes": []},
+		"asksGpu": false, "critical": false,
+		"placement": {
+			"serversKnown": true, "servers": [], "rejected": [], "rejectedCount": 0, "closest": null,
+			"pinnedServerMissing": false, "nodes": [],
+		},
 	},
 	over,
 )
