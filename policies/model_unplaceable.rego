@@ -65,11 +65,11 @@ closest_findings := [[m, c, code, msg] |
 	some m in unplaceable
 	p := m.placement
 	p.pinnedServerMissing == false
-	n := count(p.rejected)
-	n > 0
+	count(p.rejected) > 0
+	n := object.get(p, "rejectedCount", count(p.rejected))
 	c := closest(p)
 	code := first_code(c)
-	msg := sprintf("no Server can host Model %q; the closest, Server %q, %s%s", [m.ref.name, c.server, reasons(c), others(n, m.ref.namespace)])
+	msg := sprintf("no Server can host Model %q; closest is Server %q: %s%s", [m.ref.name, c.server, reasons(c), others(n, m.ref.namespace)])
 ]
 
 violation contains v if {
