@@ -92,23 +92,17 @@ const POOLS: &[PoolSpec] = &[
     },
 ];
 
-const CAPS: &[&str] = &[
+/// Capabilities of the generated ServerConfigs, by family, and the extras some Servers add.
+const MLSERVER_CAPS: &[&str] = &[
     "sklearn",
     "xgboost",
     "lightgbm",
     "mlflow",
     "huggingface",
     "python",
-    "gpu",
-    "onnx",
-    "pytorch",
-    "tensorflow",
-    "llm",
-    "fraud",
-    "ranking",
-    "vision",
-    "speech",
 ];
+const TRITON_CAPS: &[&str] = &["onnx", "pytorch", "tensorflow", "python"];
+const EXTRA_CAPS: &[&str] = &["llm", "fraud", "ranking", "vision", "speech"];
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -213,6 +207,7 @@ fn main() -> std::io::Result<()> {
     // Servers: templates, some with classic mistakes.
     let mut s = String::new();
     let mut server_names: Vec<Vec<String>> = vec![Vec::new(); namespaces];
+    let mut dedicated_names: Vec<Vec<String>> = vec![Vec::new(); namespaces];
     for i in 0..servers {
         let ns = i % namespaces;
         let t = rng.below(12);
@@ -234,11 +229,14 @@ fn main() -> std::io::Result<()> {
                 "triton",
                 "  podSpec:\n    tolerations:\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n",
             ),
-            // Dedicated critical server.
-            4 => (
-                "mlserver",
-                "  podSpec:\n    nodeSelector:\n      pool: dedicated-critical\n    tolerations:\n      - key: dedicated\n        operator: Equal\n        value: critical\n        effect: NoSchedule\n",
-            ),
+            // Dedicated critical server: its own capability, so only critical Models use it.
+            4 => {
+                dedicated_names[ns].push(name.clone());
+                (
+                    "mlserver",
+                    "  capabilities: [critical]\n  podSpec:\n    nodeSelector:\n      pool: dedicated-critical\n    tolerations:\n      - key: dedicated\n        operator: Equal\n        value: critical\n        effect: NoSchedule\n",
+                )
+            }
             // Spot-tolerating batch server with affinity.
             5 => (
                 "mlserver",
@@ -256,8 +254,11 @@ fn main() -> std::io::Result<()> {
             ),
             _ => ("mlserver", ""),
         };
-        let extra = if rng.below(3) == 0 {
-            format!("  extraCapabilities: [{}]\n", CAPS[10 + rng.below(5)])
+        let extra = if t != 4 && rng.below(3) == 0 {
+            format!(
+                "  extraCapabilities: [{}]\n",
+                EXTRA_CAPS[rng.below(EXTRA_CAPS.len())]
+            )
         } else {
             String::new()
         };
@@ -273,30 +274,52 @@ fn main() -> std::io::Result<()> {
     let mut s = String::new();
     for i in 0..models {
         let ns = i % namespaces;
+        // Mostly Models some Server family can host; a few requirement-less, GPU/LLM or
+        // niche ones, as in a real fleet.
         let mut reqs: Vec<&str> = Vec::new();
-        for _ in 0..rng.below(3) {
-            let c = CAPS[rng.below(CAPS.len())];
-            if !reqs.contains(&c) {
-                reqs.push(c);
+        match rng.below(10) {
+            0 => {}
+            1..=7 => {
+                let family = if rng.below(2) == 0 {
+                    MLSERVER_CAPS
+                } else {
+                    TRITON_CAPS
+                };
+                for _ in 0..1 + rng.below(2) {
+                    let c = family[rng.below(family.len())];
+                    if !reqs.contains(&c) {
+                        reqs.push(c);
+                    }
+                }
             }
+            8 => reqs.push(EXTRA_CAPS[rng.below(EXTRA_CAPS.len())]),
+            _ => reqs.extend(["gpu", "llm"]),
+        }
+        let critical = i % 50 == 0;
+        if critical {
+            reqs = vec!["critical"];
         }
         let _ = write!(
             s,
             "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: model-{i:05}\n  namespace: team-{ns}\n"
         );
-        if i % 50 == 0 {
+        if critical {
             let _ = write!(s, "  labels:\n    placecheck.io/tier: critical\n");
         }
         let _ = write!(s, "spec:\n  storageUri: gs://models/m{i}\n");
         if !reqs.is_empty() {
             let _ = writeln!(s, "  requirements: [{}]", reqs.join(", "));
         }
-        if rng.below(10) < 3 && !server_names[ns].is_empty() {
+        // Critical Models are pinned to a dedicated Server; 30 % of the others to any Server.
+        if critical && !dedicated_names[ns].is_empty() {
+            let names = &dedicated_names[ns];
+            let _ = writeln!(s, "  server: {}", names[rng.below(names.len())]);
+        } else if rng.below(10) == 0 && !server_names[ns].is_empty() {
             let names = &server_names[ns];
             let _ = writeln!(s, "  server: {}", names[rng.below(names.len())]);
         }
         if rng.below(4) == 0 {
-            let _ = writeln!(s, "  memory: {}Mi", 100 * (1 + rng.below(20)));
+            let _ = writeln!(s, "  memory: {}Mi", 50 * (1 + rng.below(20)));
         }
         if rng.below(5) == 0 {
             let _ = writeln!(s, "  replicas: {}", 1 + rng.below(3));

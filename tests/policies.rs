@@ -30,6 +30,7 @@ fn every_fixture_gives_the_expected_findings() {
         },
         annotation_exemptions: true,
         today: "2026-11-29".parse().unwrap(),
+        list_checked: false,
     };
     let cfg = config::Loaded::default();
     let mut failures = Vec::new();

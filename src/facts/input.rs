@@ -26,12 +26,24 @@ pub enum Mode {
     Audit,
 }
 
-pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let m: BTreeMap<Value, Value> = pairs
-        .into_iter()
-        .map(|(k, v)| (Value::from(k), v))
-        .collect();
+pub fn obj<const N: usize>(pairs: [(&'static str, Value); N]) -> Value {
+    let m: BTreeMap<Value, Value> = pairs.into_iter().map(|(k, v)| (key(k), v)).collect();
     Value::from(m)
+}
+
+thread_local! {
+    /// Field names as Rego values, allocated once per thread: the input has ~1M object fields
+    /// at fleet size and their names are a few dozen literals.
+    static KEYS: std::cell::RefCell<HashMap<&'static str, Value>> = std::cell::RefCell::new(HashMap::new());
+}
+
+fn key(k: &'static str) -> Value {
+    KEYS.with(|m| {
+        m.borrow_mut()
+            .entry(k)
+            .or_insert_with(|| Value::from(k))
+            .clone()
+    })
 }
 
 pub fn s(x: &str) -> Value {
@@ -55,8 +67,28 @@ pub fn ref_value(r: &ObjectRef) -> Value {
     ])
 }
 
-fn json(v: &serde_json::Value) -> Value {
-    Value::from(v.clone())
+/// A JSON value as a Rego value, without the deep copy `Value::from(v.clone())` would make.
+pub fn json(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::from(*b),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(a) => Value::from(a.iter().map(json).collect::<Vec<_>>()),
+        serde_json::Value::Object(m) => Value::from(
+            m.iter()
+                .map(|(k, v)| (Value::from(k.as_str()), json(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
 }
 
 fn opt_num(v: Option<i128>) -> Value {

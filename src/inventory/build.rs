@@ -149,6 +149,7 @@ impl Inventory {
     pub fn add_object(&mut self, r: ObjectRef, value: Value, origin: Origin) {
         let idx = self.objects.len();
         let problems = validate(&r, &value);
+        self.by_ref.entry(r.clone()).or_insert(idx);
         self.objects.push(Object {
             r#ref: r.clone(),
             value: Arc::new(value),
@@ -251,7 +252,7 @@ impl Inventory {
 
     /// Index of the object with this identity (the first one if duplicated).
     pub fn find(&self, r: &ObjectRef) -> Option<usize> {
-        self.objects.iter().position(|o| &o.r#ref == r)
+        self.by_ref.get(r).copied()
     }
 }
 

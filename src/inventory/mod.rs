@@ -84,6 +84,8 @@ pub struct Inventory {
     /// Position indexes by (file, document).
     pub positions: std::collections::HashMap<(usize, usize), Arc<crate::source::PositionIndex>>,
     pub objects: Vec<Object>,
+    /// First object of each identity, for `find` (findings name objects by ref).
+    pub by_ref: std::collections::HashMap<ObjectRef, usize>,
     pub problems: Vec<Problem>,
     /// Documents skipped because they are not Kubernetes objects.
     pub skipped: usize,
