@@ -3,6 +3,8 @@
 //! stream, single-threaded and split into files parsed in parallel.
 //!
 //! Run: `cargo bench --bench yaml` (optional argument: target size in MB, default 32).
+//! `cargo bench --bench yaml -- /tmp/fleet` instead times `source::load` of that directory (what
+//! `lint` does before the inventory; generate it with `placecheck-gen --out /tmp/fleet`).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -130,7 +132,44 @@ fn report(label: &str, bytes: usize, docs: usize, secs: f64, extra: &str) {
     );
 }
 
+/// Times `source::load` of a directory, and the cost of resolving every document's positions.
+fn load_dir(dir: &str) {
+    use placecheck::source::{Input, load};
+    let inputs = [Input::arg(dir, false)];
+    let opts = LoadOptions::default();
+    let (secs, loaded) = best_of(5, || load(&inputs, &opts).expect("load"));
+    let bytes: usize = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.text.as_ref().map(|t| t.len()))
+        .sum();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    report(
+        &format!("source::load {dir}"),
+        bytes,
+        loaded.documents.len(),
+        secs,
+        "",
+    );
+    let t = Instant::now();
+    let fields: usize = loaded.documents.iter().map(|d| d.positions.len()).sum();
+    report(
+        "then: positions of every document, 1 thread",
+        bytes,
+        loaded.documents.len(),
+        t.elapsed().as_secs_f64(),
+        &format!("({fields} positions)"),
+    );
+}
+
 fn main() {
+    if let Some(dir) = std::env::args()
+        .skip(1)
+        .find(|a| std::path::Path::new(a).is_dir())
+    {
+        load_dir(&dir);
+        return;
+    }
     let mb: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
