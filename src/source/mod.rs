@@ -23,7 +23,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use position::{Position, PositionIndex};
-pub use yaml::parse_str;
+pub use yaml::{parse_shared, parse_str};
 
 use crate::path::FieldPath;
 
@@ -330,7 +330,7 @@ fn load_one(
             );
         }
     };
-    let (docs, problems) = parse_str(id, &text, opts);
+    let (docs, problems) = parse_shared(id, &text, opts);
     (file_of(Some(text)), docs, problems)
 }
 
