@@ -110,6 +110,38 @@ fn to_json_stream(yaml: &str) -> String {
     out
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far; 0 where unknown.
+/// Reported next to wall times because the benchmark machine is shared.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
+/// Like [`best_of`], also returning the CPU time of the fastest run.
+fn best_of_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
+    let mut best = (f64::INFINITY, 0.0);
+    let mut last = None;
+    for _ in 0..runs {
+        let c = cpu_seconds();
+        let t = Instant::now();
+        let r = f();
+        let wall = t.elapsed().as_secs_f64();
+        if wall < best.0 {
+            best = (wall, cpu_seconds() - c);
+        }
+        last = Some(r);
+    }
+    (best.0, best.1, last.expect("at least one run"))
+}
+
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::INFINITY;
     let mut last = None;
@@ -137,7 +169,7 @@ fn load_dir(dir: &str) {
     use placecheck::source::{Input, load};
     let inputs = [Input::arg(dir, false)];
     let opts = LoadOptions::default();
-    let (secs, loaded) = best_of(5, || load(&inputs, &opts).expect("load"));
+    let (secs, cpu, loaded) = best_of_cpu(5, || load(&inputs, &opts).expect("load"));
     let bytes: usize = loaded
         .files
         .iter()
@@ -149,8 +181,46 @@ fn load_dir(dir: &str) {
         bytes,
         loaded.documents.len(),
         secs,
-        "",
+        &format!("(CPU {:.0} ms)", cpu * 1e3),
     );
+    // The largest file alone: eager on one thread (`parse_str`) against the loader's path
+    // (`parse_shared`: lazy positions, split at `---` lines and parsed in parallel).
+    if let Some(big) = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.text.clone())
+        .max_by_key(|t| t.len())
+    {
+        let (secs, (docs, _)) = best_of(5, || parse_str(0, &big, &opts));
+        report(
+            "largest file: parse_str (eager, 1 thread)",
+            big.len(),
+            docs.len(),
+            secs,
+            "",
+        );
+        drop(docs);
+        let (secs, cpu, (docs, _)) =
+            best_of_cpu(5, || placecheck::source::parse_shared(0, &big, &opts));
+        report(
+            "largest file: parse_shared (lazy, split)",
+            big.len(),
+            docs.len(),
+            secs,
+            &format!("(CPU {:.0} ms)", cpu * 1e3),
+        );
+        drop(docs);
+        let (secs, (docs, _)) = best_of(5, || {
+            placecheck::source::parse_shared_in(0, &big, &opts, usize::MAX)
+        });
+        report(
+            "largest file: lazy, 1 thread",
+            big.len(),
+            docs.len(),
+            secs,
+            "",
+        );
+    }
     let t = Instant::now();
     let fields: usize = loaded.documents.iter().map(|d| d.positions.len()).sum();
     report(
@@ -163,6 +233,40 @@ fn load_dir(dir: &str) {
 }
 
 fn main() {
+    // A file: eager on one thread, lazy on one thread and the loader's path (lazy, split),
+    // interleaved (the machine is shared: each gets the same conditions); best of 10 each.
+    if let Some(file) = std::env::args()
+        .skip(1)
+        .find(|a| std::path::Path::new(a).is_file())
+    {
+        let text: std::sync::Arc<str> = std::fs::read_to_string(&file).expect("read").into();
+        let opts = LoadOptions::default();
+        let mut best = [f64::INFINITY; 3];
+        let mut ndocs = 0;
+        for _ in 0..10 {
+            for (i, slot) in best.iter_mut().enumerate() {
+                let t = Instant::now();
+                let (docs, _) = match i {
+                    0 => parse_str(0, &text, &opts),
+                    1 => placecheck::source::parse_shared_in(0, &text, &opts, usize::MAX),
+                    _ => placecheck::source::parse_shared(0, &text, &opts),
+                };
+                *slot = slot.min(t.elapsed().as_secs_f64());
+                ndocs = docs.len();
+            }
+        }
+        for (label, secs) in [
+            "parse_str (eager, 1 thread)",
+            "lazy, 1 thread",
+            "parse_shared (lazy, split)",
+        ]
+        .iter()
+        .zip(best)
+        {
+            report(label, text.len(), ndocs, secs, "");
+        }
+        return;
+    }
     if let Some(dir) = std::env::args()
         .skip(1)
         .find(|a| std::path::Path::new(a).is_dir())

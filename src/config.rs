@@ -224,7 +224,7 @@ pub fn parse(display: &str, text: &str) -> Result<Loaded, ConfigError> {
             ));
         }
     }
-    for (k, _) in &config.kubernetes.feature_gates {
+    for k in config.kubernetes.feature_gates.keys() {
         if k != "TaintTolerationComparisonOperators" {
             let (pos, _) = doc.positions.resolve(
                 &FieldPath::root()

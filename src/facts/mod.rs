@@ -236,7 +236,7 @@ impl Facts {
                 }
             })
             .collect();
-        let mut placer = placement::Placer::new(&nodes, opts.scheduling.clone());
+        let mut placer = placement::Placer::new(&nodes, opts.scheduling);
 
         // ServerConfigs, looked up by name in the Seldon namespace (seldon.md §1.2: the
         // operator's namespace, not the Server's). A ServerConfig without a namespace is taken

@@ -30,7 +30,7 @@ pub fn quantity(s: &str) -> anyhow::Result<Value> {
 
 /// Registers `placecheck.tolerates`, `placecheck.matches_node` and `placecheck.quantity`.
 pub fn register(e: &mut Engine, gates: &FeatureGates) {
-    let g = gates.clone();
+    let g = *gates;
     // Registration only fails for a duplicate name, which cannot happen on a fresh engine.
     let _ = e.add_extension(
         "placecheck.tolerates".into(),

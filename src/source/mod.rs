@@ -23,7 +23,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use position::{Position, PositionIndex};
-pub use yaml::{parse_shared, parse_str};
+pub use yaml::{parse_shared, parse_shared_in, parse_str};
 
 use crate::path::FieldPath;
 

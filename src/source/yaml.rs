@@ -23,7 +23,7 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
 use serde_json::{Map, Value};
 
 use super::position::{IndexBuilder, PositionIndex, Source, Table};
-use super::scalar::{kubernetes_reading, resolve_plain, resolve_tagged};
+use super::scalar::{kubernetes_reading, resolve_plain, resolve_plain_special, resolve_tagged};
 use super::{AmbiguousScalar, Document, FileId, LoadOptions, LoadProblem, Position};
 use crate::path::{FieldPath, Segment};
 
@@ -58,8 +58,10 @@ pub fn parse_shared(
     parse_shared_in(file, text, opts, piece)
 }
 
-/// [`parse_shared`] with ranges of about `piece` bytes (`usize::MAX`: one range).
-pub(super) fn parse_shared_in(
+/// [`parse_shared`] with ranges of about `piece` bytes (`usize::MAX`: one range). For tests and
+/// benchmarks.
+#[doc(hidden)]
+pub fn parse_shared_in(
     file: FileId,
     text: &Arc<str>,
     opts: &LoadOptions,
@@ -779,24 +781,35 @@ impl DocBuilder {
                     self.attach(node, st);
                     return Ok(());
                 }
+                let mut text = text;
                 let value = match tag.as_deref() {
                     Some(t) => scalar_with_tag(t, &text, plain),
-                    None if plain => resolve_plain(&text),
-                    None => Value::String(text.to_string()),
+                    None => {
+                        let special = if plain {
+                            resolve_plain_special(&text)
+                        } else {
+                            None
+                        };
+                        if plain
+                            && !is_key
+                            && self.key_depth == 0
+                            && let Some(reads) = kubernetes_reading(&text, special.as_ref())
+                        {
+                            let path = self.child_path();
+                            self.ambiguous.push(AmbiguousScalar {
+                                path,
+                                text: text.to_string(),
+                                kubernetes_reads: reads,
+                            });
+                        }
+                        match special {
+                            Some(v) => v,
+                            // Keys still need their text below; values take it (no copy).
+                            None if is_key => Value::String(text.to_string()),
+                            None => Value::String(std::mem::take(&mut text).into_owned()),
+                        }
+                    }
                 };
-                if plain
-                    && tag.is_none()
-                    && !is_key
-                    && self.key_depth == 0
-                    && let Some(reads) = kubernetes_reading(&text, &value)
-                {
-                    let path = self.child_path();
-                    self.ambiguous.push(AmbiguousScalar {
-                        path,
-                        text: text.to_string(),
-                        kubernetes_reads: reads,
-                    });
-                }
                 if !is_key {
                     self.enter_child(pos);
                 }
