@@ -34,81 +34,16 @@ struct PoolSpec {
 }
 
 const POOLS: &[PoolSpec] = &[
-    PoolSpec {
-        name: "cpu-small",
-        taint: None,
-        gpus: 0,
-        cpu: "7900m",
-        memory: "30Gi",
-        weight: 30,
-    },
-    PoolSpec {
-        name: "cpu-large",
-        taint: None,
-        gpus: 0,
-        cpu: "31900m",
-        memory: "126Gi",
-        weight: 25,
-    },
-    PoolSpec {
-        name: "spot",
-        taint: Some(("spot", "true")),
-        gpus: 0,
-        cpu: "15900m",
-        memory: "62Gi",
-        weight: 15,
-    },
-    PoolSpec {
-        name: "gpu-t4",
-        taint: Some(("nvidia.com/gpu", "present")),
-        gpus: 1,
-        cpu: "7900m",
-        memory: "30Gi",
-        weight: 10,
-    },
-    PoolSpec {
-        name: "gpu-a100",
-        taint: Some(("nvidia.com/gpu", "present")),
-        gpus: 8,
-        cpu: "95900m",
-        memory: "1000Gi",
-        weight: 8,
-    },
-    PoolSpec {
-        name: "dedicated-critical",
-        taint: Some(("dedicated", "critical")),
-        gpus: 0,
-        cpu: "15900m",
-        memory: "62Gi",
-        weight: 8,
-    },
-    PoolSpec {
-        name: "system",
-        taint: Some(("node-role.kubernetes.io/control-plane", "")),
-        gpus: 0,
-        cpu: "3900m",
-        memory: "15Gi",
-        weight: 4,
-    },
+    PoolSpec { name: "cpu-small", taint: None, gpus: 0, cpu: "7900m", memory: "30Gi", weight: 30 },
+    PoolSpec { name: "cpu-large", taint: None, gpus: 0, cpu: "31900m", memory: "126Gi", weight: 25 },
+    PoolSpec { name: "spot", taint: Some(("spot", "true")), gpus: 0, cpu: "15900m", memory: "62Gi", weight: 15 },
+    PoolSpec { name: "gpu-t4", taint: Some(("nvidia.com/gpu", "present")), gpus: 1, cpu: "7900m", memory: "30Gi", weight: 10 },
+    PoolSpec { name: "gpu-a100", taint: Some(("nvidia.com/gpu", "present")), gpus: 8, cpu: "95900m", memory: "1000Gi", weight: 8 },
+    PoolSpec { name: "dedicated-critical", taint: Some(("dedicated", "critical")), gpus: 0, cpu: "15900m", memory: "62Gi", weight: 8 },
+    PoolSpec { name: "system", taint: Some(("node-role.kubernetes.io/control-plane", "")), gpus: 0, cpu: "3900m", memory: "15Gi", weight: 4 },
 ];
 
-const CAPS: &[&str] = &[
-    "sklearn",
-    "xgboost",
-    "lightgbm",
-    "mlflow",
-    "huggingface",
-    "python",
-    "gpu",
-    "onnx",
-    "pytorch",
-    "tensorflow",
-    "llm",
-    "fraud",
-    "ranking",
-    "vision",
-    "speech",
-];
+const CAPS: &[&str] = &["sklearn", "xgboost", "lightgbm", "mlflow", "huggingface", "python", "gpu", "onnx", "pytorch", "tensorflow", "llm", "fraud", "ranking", "vision", "speech"];
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -121,9 +56,7 @@ fn arg(args: &[String], name: &str, default: usize) -> usize {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!(
-            "usage: placecheck-gen [--nodes N] [--servers N] [--models N] [--namespaces N] --out DIR"
-        );
+        println!("usage: placecheck-gen [--nodes N] [--servers N] [--models N] [--namespaces N] --out DIR");
         return Ok(());
     }
     let nodes = arg(&args, "--nodes", 5000);
@@ -144,23 +77,16 @@ fn main() -> std::io::Result<()> {
     let mut s = String::new();
     for i in 0..nodes {
         let mut pick = i * total_w / nodes.max(1);
-        let pool = POOLS
-            .iter()
-            .find(|p| {
-                if pick < p.weight {
-                    true
-                } else {
-                    pick -= p.weight;
-                    false
-                }
-            })
-            .unwrap_or(&POOLS[0]);
+        let pool = POOLS.iter().find(|p| {
+            if pick < p.weight {
+                true
+            } else {
+                pick -= p.weight;
+                false
+            }
+        }).unwrap_or(&POOLS[0]);
         let zone = ["a", "b", "c"][i % 3];
-        let _ = writeln!(
-            s,
-            "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-{i:05}\n  labels:\n    kubernetes.io/hostname: node-{i:05}\n    kubernetes.io/os: linux\n    topology.kubernetes.io/zone: eu-west-1{zone}\n    pool: {}",
-            pool.name
-        );
+        let _ = writeln!(s, "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-{i:05}\n  labels:\n    kubernetes.io/hostname: node-{i:05}\n    kubernetes.io/os: linux\n    topology.kubernetes.io/zone: eu-west-1{zone}\n    pool: {}", pool.name);
         if pool.gpus > 0 {
             let _ = writeln!(s, "    nvidia.com/gpu.present: \"true\"");
         }
@@ -168,16 +94,9 @@ fn main() -> std::io::Result<()> {
             let _ = writeln!(s, "    node-role.kubernetes.io/control-plane: \"\"");
         }
         if let Some((k, v)) = pool.taint {
-            let _ = writeln!(
-                s,
-                "spec:\n  taints:\n    - key: {k}\n      value: \"{v}\"\n      effect: NoSchedule"
-            );
+            let _ = writeln!(s, "spec:\n  taints:\n    - key: {k}\n      value: \"{v}\"\n      effect: NoSchedule");
         }
-        let _ = writeln!(
-            s,
-            "status:\n  allocatable:\n    cpu: {}\n    memory: {}\n    pods: \"110\"",
-            pool.cpu, pool.memory
-        );
+        let _ = writeln!(s, "status:\n  allocatable:\n    cpu: {}\n    memory: {}\n    pods: \"110\"", pool.cpu, pool.memory);
         if pool.gpus > 0 {
             let _ = writeln!(s, "    nvidia.com/gpu: \"{}\"", pool.gpus);
         }
@@ -187,26 +106,11 @@ fn main() -> std::io::Result<()> {
     // ServerConfigs: the two shipped ones plus a GPU variant.
     let mut s = String::new();
     for (name, container, caps) in [
-        (
-            "mlserver",
-            "mlserver",
-            "mlserver,alibi-detect,alibi-explain,huggingface,lightgbm,mlflow,python,sklearn,spark-mlib,xgboost",
-        ),
-        (
-            "triton",
-            "triton",
-            "triton,dali,fil,onnx,openvino,python,pytorch,tensorflow,tensorrt",
-        ),
-        (
-            "mlserver-gpu",
-            "mlserver",
-            "mlserver,huggingface,python,gpu,llm",
-        ),
+        ("mlserver", "mlserver", "mlserver,alibi-detect,alibi-explain,huggingface,lightgbm,mlflow,python,sklearn,spark-mlib,xgboost"),
+        ("triton", "triton", "triton,dali,fil,onnx,openvino,python,pytorch,tensorflow,tensorrt"),
+        ("mlserver-gpu", "mlserver", "mlserver,huggingface,python,gpu,llm"),
     ] {
-        let _ = writeln!(
-            s,
-            "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: ServerConfig\nmetadata:\n  name: {name}\n  namespace: seldon-mesh\nspec:\n  podSpec:\n    containers:\n      - name: agent\n        env:\n          - name: SELDON_SERVER_CAPABILITIES\n            value: \"{caps}\"\n          - name: SELDON_OVERCOMMIT_PERCENTAGE\n            value: \"10\"\n          - name: MEMORY_REQUEST\n            valueFrom:\n              resourceFieldRef:\n                containerName: {container}\n                resource: requests.memory\n        resources:\n          requests: {{cpu: 200m, memory: 1Gi}}\n      - name: {container}\n        resources:\n          requests: {{cpu: 100m, memory: 1Gi}}\n          limits: {{memory: 1Gi}}"
-        );
+        let _ = writeln!(s, "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: ServerConfig\nmetadata:\n  name: {name}\n  namespace: seldon-mesh\nspec:\n  podSpec:\n    containers:\n      - name: agent\n        env:\n          - name: SELDON_SERVER_CAPABILITIES\n            value: \"{caps}\"\n          - name: SELDON_OVERCOMMIT_PERCENTAGE\n            value: \"10\"\n          - name: MEMORY_REQUEST\n            valueFrom:\n              resourceFieldRef:\n                containerName: {container}\n                resource: requests.memory\n        resources:\n          requests: {{cpu: 200m, memory: 1Gi}}\n      - name: {container}\n        resources:\n          requests: {{cpu: 100m, memory: 1Gi}}\n          limits: {{memory: 1Gi}}");
     }
     std::fs::write(out.join("serverconfigs.yaml"), s)?;
 
@@ -220,40 +124,19 @@ fn main() -> std::io::Result<()> {
         server_names[ns].push(name.clone());
         let (config, pod) = match t {
             // GPU server done right.
-            0 | 1 => (
-                "mlserver-gpu",
-                "  podSpec:\n    nodeSelector:\n      pool: gpu-a100\n    tolerations:\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n    containers:\n      - name: mlserver\n        resources:\n          requests: {memory: 16Gi}\n          limits: {memory: 16Gi, nvidia.com/gpu: 1}\n",
-            ),
+            0 | 1 => ("mlserver-gpu", "  podSpec:\n    nodeSelector:\n      pool: gpu-a100\n    tolerations:\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n    containers:\n      - name: mlserver\n        resources:\n          requests: {memory: 16Gi}\n          limits: {memory: 16Gi, nvidia.com/gpu: 1}\n"),
             // GPU server without toleration: Pending.
-            2 => (
-                "mlserver-gpu",
-                "  podSpec:\n    nodeSelector:\n      pool: gpu-t4\n    containers:\n      - name: mlserver\n        resources:\n          limits: {nvidia.com/gpu: 1}\n",
-            ),
+            2 => ("mlserver-gpu", "  podSpec:\n    nodeSelector:\n      pool: gpu-t4\n    containers:\n      - name: mlserver\n        resources:\n          limits: {nvidia.com/gpu: 1}\n"),
             // Toleration without selector.
-            3 => (
-                "triton",
-                "  podSpec:\n    tolerations:\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n",
-            ),
+            3 => ("triton", "  podSpec:\n    tolerations:\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n"),
             // Dedicated critical server.
-            4 => (
-                "mlserver",
-                "  podSpec:\n    nodeSelector:\n      pool: dedicated-critical\n    tolerations:\n      - key: dedicated\n        operator: Equal\n        value: critical\n        effect: NoSchedule\n",
-            ),
+            4 => ("mlserver", "  podSpec:\n    nodeSelector:\n      pool: dedicated-critical\n    tolerations:\n      - key: dedicated\n        operator: Equal\n        value: critical\n        effect: NoSchedule\n"),
             // Spot-tolerating batch server with affinity.
-            5 => (
-                "mlserver",
-                "  podSpec:\n    affinity:\n      nodeAffinity:\n        requiredDuringSchedulingIgnoredDuringExecution:\n          nodeSelectorTerms:\n            - matchExpressions:\n                - {key: pool, operator: In, values: [spot, cpu-large]}\n    tolerations:\n      - {key: spot, operator: Exists, effect: NoSchedule}\n",
-            ),
+            5 => ("mlserver", "  podSpec:\n    affinity:\n      nodeAffinity:\n        requiredDuringSchedulingIgnoredDuringExecution:\n          nodeSelectorTerms:\n            - matchExpressions:\n                - {key: pool, operator: In, values: [spot, cpu-large]}\n    tolerations:\n      - {key: spot, operator: Exists, effect: NoSchedule}\n"),
             // Bigger memory.
-            6 => (
-                "mlserver",
-                "  podSpec:\n    containers:\n      - name: mlserver\n        resources:\n          requests: {memory: 4Gi}\n",
-            ),
+            6 => ("mlserver", "  podSpec:\n    containers:\n      - name: mlserver\n        resources:\n          requests: {memory: 4Gi}\n"),
             // Zone pinned.
-            7 => (
-                "triton",
-                "  podSpec:\n    nodeSelector:\n      topology.kubernetes.io/zone: eu-west-1b\n",
-            ),
+            7 => ("triton", "  podSpec:\n    nodeSelector:\n      topology.kubernetes.io/zone: eu-west-1b\n"),
             _ => ("mlserver", ""),
         };
         let extra = if rng.below(3) == 0 {
@@ -262,10 +145,7 @@ fn main() -> std::io::Result<()> {
             String::new()
         };
         let replicas = 1 + rng.below(3);
-        let _ = write!(
-            s,
-            "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Server\nmetadata:\n  name: {name}\n  namespace: team-{ns}\nspec:\n  serverConfig: {config}\n  replicas: {replicas}\n{extra}{pod}"
-        );
+        let _ = write!(s, "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Server\nmetadata:\n  name: {name}\n  namespace: team-{ns}\nspec:\n  serverConfig: {config}\n  replicas: {replicas}\n{extra}{pod}");
     }
     std::fs::write(out.join("servers.yaml"), s)?;
 
@@ -280,10 +160,7 @@ fn main() -> std::io::Result<()> {
                 reqs.push(c);
             }
         }
-        let _ = write!(
-            s,
-            "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: model-{i:05}\n  namespace: team-{ns}\n"
-        );
+        let _ = write!(s, "---\napiVersion: mlops.seldon.io/v1alpha1\nkind: Model\nmetadata:\n  name: model-{i:05}\n  namespace: team-{ns}\n");
         if i % 50 == 0 {
             let _ = write!(s, "  labels:\n    placecheck.io/tier: critical\n");
         }
@@ -303,9 +180,6 @@ fn main() -> std::io::Result<()> {
         }
     }
     std::fs::write(out.join("models.yaml"), s)?;
-    eprintln!(
-        "wrote {nodes} nodes, {servers} servers, {models} models to {}",
-        out.display()
-    );
+    eprintln!("wrote {nodes} nodes, {servers} servers, {models} models to {}", out.display());
     Ok(())
 }

@@ -259,9 +259,7 @@ fn color(g: &Global) -> bool {
     match g.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
     }
 }
 
@@ -270,10 +268,7 @@ fn load_config(g: &Global) -> Result<config::Loaded, Fatal> {
     match config::discover(g.config.as_deref(), &cwd) {
         Some(p) => {
             if g.config.is_some() && !p.is_file() {
-                return Err(Fatal(format!(
-                    "configuration file {} does not exist",
-                    p.display()
-                )));
+                return Err(Fatal(format!("configuration file {} does not exist", p.display())));
             }
             Ok(config::load(&p)?)
         }
@@ -302,11 +297,7 @@ fn scheduling_options(cfg: &config::Loaded, flags: &[String]) -> Result<Scheduli
         let on = match v {
             "true" => true,
             "false" => false,
-            _ => {
-                return Err(Fatal(format!(
-                    "--feature-gates {f}: the value must be true or false"
-                )));
-            }
+            _ => return Err(Fatal(format!("--feature-gates {f}: the value must be true or false"))),
         };
         set(k.trim(), on)?;
     }
@@ -334,10 +325,7 @@ fn load_inventory(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
         } else {
             InputKind::Path(p.clone())
         };
-        inputs.push(Input {
-            kind,
-            context: false,
-        });
+        inputs.push(Input { kind, context: false });
     }
     for p in &a.context {
         inputs.push(Input {
@@ -356,32 +344,18 @@ fn load_inventory(a: &InputArgs, g: &Global) -> Result<Inventory, Fatal> {
     let inv = Inventory::from_loaded(loaded);
     tracing::debug!(elapsed = ?t.elapsed(), objects = inv.objects.len(), "inventory");
     if g.verbose > 0 && inv.skipped > 0 {
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: skipped {} document(s) that are not Kubernetes objects",
-            inv.skipped
-        );
+        let _ = writeln!(std::io::stderr(), "note: skipped {} document(s) that are not Kubernetes objects", inv.skipped);
     }
     Ok(inv)
 }
 
-fn load_policies(
-    cfg: &config::Loaded,
-    extra: &[PathBuf],
-    timeout: f64,
-) -> Result<PolicySet, Fatal> {
+fn load_policies(cfg: &config::Loaded, extra: &[PathBuf], timeout: f64) -> Result<PolicySet, Fatal> {
     let base = cfg
         .path
         .as_deref()
         .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
         .unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = cfg
-        .config
-        .policies
-        .paths
-        .iter()
-        .map(|p| base.join(p))
-        .collect();
+    let mut dirs: Vec<PathBuf> = cfg.config.policies.paths.iter().map(|p| base.join(p)).collect();
     dirs.extend(extra.iter().cloned());
     let modules = crate::policy::read_modules(&dirs, false)?;
     let opts = EngineOptions {
@@ -391,11 +365,7 @@ fn load_policies(
     Ok(PolicySet::load(modules, opts)?)
 }
 
-fn run_options(
-    cfg: &config::Loaded,
-    a: &InputArgs,
-    annotation_exemptions: bool,
-) -> Result<RunOptions, Fatal> {
+fn run_options(cfg: &config::Loaded, a: &InputArgs, annotation_exemptions: bool) -> Result<RunOptions, Fatal> {
     Ok(RunOptions {
         mode: Mode::Lint,
         facts: FactsOptions {
@@ -418,20 +388,13 @@ fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), Fatal> {
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
             .collect();
-        Fatal(format!(
-            "unknown format {kind:?}; valid formats: {}",
-            valid.join(", ")
-        ))
+        Fatal(format!("unknown format {kind:?}; valid formats: {}", valid.join(", ")))
     })?;
     Ok((format, file))
 }
 
 fn lint(g: &Global, a: &LintArgs) -> Result<u8, Fatal> {
-    let formats: Vec<(Format, Option<PathBuf>)> = a
-        .format
-        .iter()
-        .map(|f| parse_format(f))
-        .collect::<Result<_, _>>()?;
+    let formats: Vec<(Format, Option<PathBuf>)> = a.format.iter().map(|f| parse_format(f)).collect::<Result<_, _>>()?;
     let cfg = load_config(g)?;
     let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
     let opts = run_options(&cfg, &a.input, !a.no_annotation_exemptions)?;
@@ -449,12 +412,7 @@ pub fn exit_code(r: &RunResult, fail_on: FailOn) -> u8 {
     }
 }
 
-fn write_reports(
-    g: &Global,
-    formats: &[(Format, Option<PathBuf>)],
-    r: &RunResult,
-    code: u8,
-) -> Result<(), Fatal> {
+fn write_reports(g: &Global, formats: &[(Format, Option<PathBuf>)], r: &RunResult, code: u8) -> Result<(), Fatal> {
     for (format, file) in formats {
         let report = Report {
             findings: &r.findings,
@@ -474,8 +432,7 @@ fn write_reports(
         match file {
             Some(path) => {
                 let mut f = std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?,
+                    std::fs::File::create(path).map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?,
                 );
                 reporter.report(&report, &mut f)?;
                 f.flush()?;
@@ -513,11 +470,7 @@ fn explain(g: &Global, a: &ExplainArgs) -> Result<u8, Fatal> {
     }
     w.flush()?;
     // Problems with the input still make the run fail, as in lint.
-    let invalid = inv
-        .problems
-        .iter()
-        .chain(facts.problems.iter())
-        .any(|p| p.policy == "invalid-manifest");
+    let invalid = inv.problems.iter().chain(facts.problems.iter()).any(|p| p.policy == "invalid-manifest");
     for p in inv.problems.iter().chain(facts.problems.iter()) {
         if p.policy == "invalid-manifest" {
             let loc = match &p.at {
@@ -529,12 +482,7 @@ fn explain(g: &Global, a: &ExplainArgs) -> Result<u8, Fatal> {
                 ),
                 crate::inventory::ProblemAt::Object(i, path) => {
                     let l = inv.locate(*i, path);
-                    format!(
-                        "{}:{}:{}",
-                        l.file.or(l.cluster).unwrap_or_default(),
-                        l.line.unwrap_or(0),
-                        l.column.unwrap_or(0)
-                    )
+                    format!("{}:{}:{}", l.file.or(l.cluster).unwrap_or_default(), l.line.unwrap_or(0), l.column.unwrap_or(0))
                 }
             };
             let _ = writeln!(std::io::stderr(), "warning: {loc}: {}", p.message);
@@ -552,48 +500,23 @@ fn policies(g: &Global, a: &PoliciesArgs) -> Result<u8, Fatal> {
         None => match a.format {
             ExplainFormat::Json => {
                 let infos: Vec<_> = set.policies.iter().map(|p| &p.info).collect();
-                serde_json::to_writer_pretty(
-                    &mut w,
-                    &serde_json::json!({"version": 1, "policies": infos}),
-                )?;
+                serde_json::to_writer_pretty(&mut w, &serde_json::json!({"version": 1, "policies": infos}))?;
                 writeln!(w)?;
             }
             ExplainFormat::Human => {
-                let width = set
-                    .policies
-                    .iter()
-                    .map(|p| p.info.id.len())
-                    .max()
-                    .unwrap_or(0);
+                let width = set.policies.iter().map(|p| p.info.id.len()).max().unwrap_or(0);
                 for p in &set.policies {
-                    let src = if p.info.source == "builtin" {
-                        String::new()
-                    } else {
-                        format!("  ({})", p.info.source)
-                    };
-                    writeln!(
-                        w,
-                        "{:<width$}  {:<7}  {}{src}",
-                        p.info.id,
-                        p.info.severity.as_str(),
-                        p.info.title
-                    )?;
+                    let src = if p.info.source == "builtin" { String::new() } else { format!("  ({})", p.info.source) };
+                    writeln!(w, "{:<width$}  {:<7}  {}{src}", p.info.id, p.info.severity.as_str(), p.info.title)?;
                 }
             }
         },
         Some(PoliciesAction::Show { id }) => {
             let Some(p) = set.find(id) else {
                 let ids: Vec<&str> = set.policies.iter().map(|p| p.info.id.as_str()).collect();
-                return Err(Fatal(format!(
-                    "no policy {id:?}; known policies: {}",
-                    ids.join(", ")
-                )));
+                return Err(Fatal(format!("no policy {id:?}; known policies: {}", ids.join(", "))));
             };
-            write!(
-                w,
-                "{}",
-                crate::docs::policy_markdown(&p.info, Path::new("testdata/policies"))
-            )?;
+            write!(w, "{}", crate::docs::policy_markdown(&p.info, Path::new("testdata/policies")))?;
         }
     }
     w.flush()?;
@@ -607,8 +530,7 @@ fn init(a: &InitArgs) -> Result<u8, Fatal> {
             a.path.display()
         )));
     }
-    std::fs::write(&a.path, config::STARTER)
-        .map_err(|e| Fatal(format!("cannot write {}: {e}", a.path.display())))?;
+    std::fs::write(&a.path, config::STARTER).map_err(|e| Fatal(format!("cannot write {}: {e}", a.path.display())))?;
     let _ = writeln!(std::io::stderr(), "wrote {}", a.path.display());
     Ok(0)
 }

@@ -179,83 +179,39 @@ pub fn parse(display: &str, text: &str) -> Result<Loaded, ConfigError> {
                 at = p.key(k);
             }
             let (pos, _) = doc.positions.resolve(&at);
-            let what = if at.is_root() {
-                String::new()
-            } else {
-                format!("{at}: ")
-            };
+            let what = if at.is_root() { String::new() } else { format!("{at}: ") };
             return Err(err(pos.line, pos.column, format!("{what}{inner}")));
         }
     };
     // Semantic checks that serde cannot do.
     for (id, sev) in &config.policies.severity {
         if Severity::parse(sev).is_none() {
-            let (pos, _) = doc
-                .positions
-                .resolve(&FieldPath::root().key("policies").key("severity").key(id));
-            return Err(err(
-                pos.line,
-                pos.column,
-                format!("severity {sev:?} for {id} must be error, warning or info"),
-            ));
+            let (pos, _) = doc.positions.resolve(&FieldPath::root().key("policies").key("severity").key(id));
+            return Err(err(pos.line, pos.column, format!("severity {sev:?} for {id} must be error, warning or info")));
         }
     }
     for (i, e) in config.exemptions.iter().enumerate() {
         if e.reason.trim().is_empty() {
-            let (pos, _) = doc
-                .positions
-                .resolve(&FieldPath::root().key("exemptions").index(i));
-            return Err(err(
-                pos.line,
-                pos.column,
-                "an exemption needs a non-empty reason".into(),
-            ));
+            let (pos, _) = doc.positions.resolve(&FieldPath::root().key("exemptions").index(i));
+            return Err(err(pos.line, pos.column, "an exemption needs a non-empty reason".into()));
         }
         if let Some(v) = &e.expires
             && parse_date(v).is_none()
         {
-            let (pos, _) = doc
-                .positions
-                .resolve(&FieldPath::root().key("exemptions").index(i).key("expires"));
-            return Err(err(
-                pos.line,
-                pos.column,
-                format!("expires must be a date like 2027-03-31, found {v}"),
-            ));
+            let (pos, _) = doc.positions.resolve(&FieldPath::root().key("exemptions").index(i).key("expires"));
+            return Err(err(pos.line, pos.column, format!("expires must be a date like 2027-03-31, found {v}")));
         }
     }
-    for k in config.kubernetes.feature_gates.keys() {
+    for (k, _) in &config.kubernetes.feature_gates {
         if k != "TaintTolerationComparisonOperators" {
-            let (pos, _) = doc.positions.resolve(
-                &FieldPath::root()
-                    .key("kubernetes")
-                    .key("featureGates")
-                    .key(k),
-            );
-            return Err(err(
-                pos.line,
-                pos.column,
-                format!(
-                    "unknown feature gate {k:?}; placecheck models TaintTolerationComparisonOperators"
-                ),
-            ));
+            let (pos, _) = doc.positions.resolve(&FieldPath::root().key("kubernetes").key("featureGates").key(k));
+            return Err(err(pos.line, pos.column, format!("unknown feature gate {k:?}; placecheck models TaintTolerationComparisonOperators")));
         }
     }
     for (i, a) in config.kubernetes.admission_plugins.iter().enumerate() {
         if a != "ExtendedResourceToleration" {
-            let (pos, _) = doc.positions.resolve(
-                &FieldPath::root()
-                    .key("kubernetes")
-                    .key("admissionPlugins")
-                    .index(i),
-            );
-            return Err(err(
-                pos.line,
-                pos.column,
-                format!(
-                    "unknown admission plugin {a:?}; placecheck models ExtendedResourceToleration (RuntimeClass and DefaultTolerationSeconds are always on, as upstream)"
-                ),
-            ));
+            let (pos, _) = doc.positions.resolve(&FieldPath::root().key("kubernetes").key("admissionPlugins").index(i));
+            return Err(err(pos.line, pos.column, format!("unknown admission plugin {a:?}; placecheck models ExtendedResourceToleration (RuntimeClass and DefaultTolerationSeconds are always on, as upstream)")));
         }
     }
     Ok(Loaded {
@@ -334,11 +290,7 @@ mod tests {
     fn bad_severity_and_date() {
         let e = parse("c.yaml", "policies:\n  severity:\n    a: fatal\n").unwrap_err();
         assert_eq!(e.line, 3);
-        let e = parse(
-            "c.yaml",
-            "exemptions:\n- policy: a\n  reason: r\n  expires: soon\n",
-        )
-        .unwrap_err();
+        let e = parse("c.yaml", "exemptions:\n- policy: a\n  reason: r\n  expires: soon\n").unwrap_err();
         assert_eq!(e.line, 4);
     }
 }

@@ -45,26 +45,25 @@ pub fn json(inv: &Inventory, facts: &Facts, filter: &Filter, params: &Params) ->
         let r: Option<ObjectRef> = serde_json::from_value(entry["ref"].clone()).ok();
         r.is_some_and(|r| name_matches(want, &r))
     };
-    let pick =
-        |list: &str, fields: &[&str], want: &Option<String>, skip_all: bool| -> serde_json::Value {
-            let items = input[list].as_array().cloned().unwrap_or_default();
-            serde_json::Value::Array(
-                items
-                    .into_iter()
-                    .filter(|e| if skip_all { false } else { keep(e, want) })
-                    .map(|e| {
-                        let mut m = serde_json::Map::new();
-                        for f in fields {
-                            m.insert((*f).to_string(), e[*f].clone());
-                        }
-                        if let Some(node) = &filter.node {
-                            narrow_to_node(&mut m, node);
-                        }
-                        serde_json::Value::Object(m)
-                    })
-                    .collect(),
-            )
-        };
+    let pick = |list: &str, fields: &[&str], want: &Option<String>, skip_all: bool| -> serde_json::Value {
+        let items = input[list].as_array().cloned().unwrap_or_default();
+        serde_json::Value::Array(
+            items
+                .into_iter()
+                .filter(|e| if skip_all { false } else { keep(e, want) })
+                .map(|e| {
+                    let mut m = serde_json::Map::new();
+                    for f in fields {
+                        m.insert((*f).to_string(), e[*f].clone());
+                    }
+                    if let Some(node) = &filter.node {
+                        narrow_to_node(&mut m, node);
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect(),
+        )
+    };
     let only_models = filter.model.is_some() && filter.server.is_none();
     let only_servers = filter.server.is_some() && filter.model.is_none();
     serde_json::json!({
@@ -118,33 +117,18 @@ impl Paint {
 
 /// Human-readable bytes: 1.1Gi, 512Mi, 100Ki, 12.
 pub fn bytes(b: i128) -> String {
-    const UNITS: [(&str, i128); 4] = [
-        ("Ti", 1 << 40),
-        ("Gi", 1 << 30),
-        ("Mi", 1 << 20),
-        ("Ki", 1 << 10),
-    ];
+    const UNITS: [(&str, i128); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
     for (u, n) in UNITS {
         if b >= n {
             let whole = b / n;
             let tenth = (b % n) * 10 / n;
-            return if tenth == 0 {
-                format!("{whole}{u}")
-            } else {
-                format!("{whole}.{tenth}{u}")
-            };
+            return if tenth == 0 { format!("{whole}{u}") } else { format!("{whole}.{tenth}{u}") };
         }
     }
     b.to_string()
 }
 
-fn pool_lines(
-    facts: &Facts,
-    p: &Placement,
-    node: &Option<String>,
-    paint: &Paint,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+fn pool_lines(facts: &Facts, p: &Placement, node: &Option<String>, paint: &Paint, w: &mut dyn Write) -> io::Result<()> {
     if !p.nodes_known {
         writeln!(w, "    {}", paint.dim("no Nodes known: add node manifests (kubectl get nodes -o yaml) with --context to judge placement"))?;
         return Ok(());
@@ -169,26 +153,14 @@ fn pool_lines(
                 .push(&n.name);
         }
     }
-    let mut pools: Vec<usize> = fit_by_pool
-        .keys()
-        .chain(rej_by_pool.keys())
-        .copied()
-        .collect();
+    let mut pools: Vec<usize> = fit_by_pool.keys().chain(rej_by_pool.keys()).copied().collect();
     pools.sort_by(|a, b| facts.pools[*a].id.cmp(&facts.pools[*b].id));
     pools.dedup();
     for pi in pools {
         let pool = &facts.pools[pi];
         let size = pool.nodes.len();
         if let Some(names) = fit_by_pool.get(&pi) {
-            writeln!(
-                w,
-                "    {} pool {} ({}/{} nodes): {}",
-                paint.good("✓"),
-                paint.bold(&pool.id),
-                names.len(),
-                size,
-                list(names)
-            )?;
+            writeln!(w, "    {} pool {} ({}/{} nodes): {}", paint.good("✓"), paint.bold(&pool.id), names.len(), size, list(names))?;
         }
         if let Some(verdicts) = rej_by_pool.get(&pi) {
             for ((reasons, detail), names) in verdicts {
@@ -200,28 +172,16 @@ fn pool_lines(
                     names.len(),
                     size,
                     reasons,
-                    if detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {detail}")
-                    }
+                    if detail.is_empty() { String::new() } else { format!(" — {detail}") }
                 )?;
             }
         }
     }
     if !p.message.is_empty() && node.is_none() {
-        writeln!(
-            w,
-            "    {}",
-            paint.dim(&format!("kube-scheduler: {}", p.message))
-        )?;
+        writeln!(w, "    {}", paint.dim(&format!("kube-scheduler: {}", p.message)))?;
     }
     if !p.resources_checked {
-        writeln!(
-            w,
-            "    {}",
-            paint.dim("some Nodes have no status.allocatable: resources were not judged on them")
-        )?;
+        writeln!(w, "    {}", paint.dim("some Nodes have no status.allocatable: resources were not judged on them"))?;
     }
     Ok(())
 }
@@ -240,21 +200,11 @@ fn list(names: &[&str]) -> String {
     if names.len() <= MAX {
         names.join(", ")
     } else {
-        format!(
-            "{}, … and {} more",
-            names[..MAX].join(", "),
-            names.len() - MAX
-        )
+        format!("{}, … and {} more", names[..MAX].join(", "), names.len() - MAX)
     }
 }
 
-pub fn human(
-    inv: &Inventory,
-    facts: &Facts,
-    filter: &Filter,
-    color: bool,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+pub fn human(inv: &Inventory, facts: &Facts, filter: &Filter, color: bool, w: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };
     let show_servers = filter.server.is_some() || filter.model.is_none();
     let show_models = filter.model.is_some() || filter.server.is_none();
@@ -273,21 +223,12 @@ pub fn human(
                 format!("ServerConfig {} (shipped default)", s.config.name)
             } else {
                 if s.config.name.is_empty() {
-                    "no spec.serverConfig — the operator creates no pods".to_string()
-                } else {
-                    format!(
-                        "ServerConfig {} — UNKNOWN, the operator creates no pods",
-                        s.config.name
-                    )
-                }
+                "no spec.serverConfig — the operator creates no pods".to_string()
+            } else {
+                format!("ServerConfig {} — UNKNOWN, the operator creates no pods", s.config.name)
+            }
             };
-            writeln!(
-                w,
-                "{} {} {}",
-                paint.bold("Server"),
-                paint.bold(&short(r)),
-                paint.dim(&format!("({cfg})"))
-            )?;
+            writeln!(w, "{} {} {}", paint.bold("Server"), paint.bold(&short(r)), paint.dim(&format!("({cfg})")))?;
             writeln!(w, "  capabilities: {}", e.capability_names().join(", "))?;
             let replicas = match &e.scaling {
                 Ok(x) => x.replicas.to_string(),
@@ -296,12 +237,8 @@ pub fn human(
             writeln!(
                 w,
                 "  replicas: {replicas}; model memory per replica: {} ({} request + {}% overcommit)",
-                e.capacity_bytes
-                    .map(bytes)
-                    .unwrap_or_else(|| "unknown".into()),
-                e.memory_bytes
-                    .map(bytes)
-                    .unwrap_or_else(|| "unknown".into()),
+                e.capacity_bytes.map(bytes).unwrap_or_else(|| "unknown".into()),
+                e.memory_bytes.map(bytes).unwrap_or_else(|| "unknown".into()),
                 e.overcommit_percent
             )?;
             if let Some((resource, count)) = e.gpu.first() {
@@ -338,11 +275,7 @@ pub fn human(
             let reqs = if mm.requirements.is_empty() {
                 "none (matches every Server)".to_string()
             } else {
-                mm.requirements
-                    .iter()
-                    .map(|r| r.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                mm.requirements.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
             };
             writeln!(w, "  requirements: {reqs}")?;
             if let Some(pin) = &mm.server {
@@ -350,49 +283,25 @@ pub fn human(
             }
             let p = &m.placement;
             if !p.servers_known {
-                writeln!(
-                    w,
-                    "  {}",
-                    paint.dim(
-                        "no Servers known: add Server manifests with --context to judge placement"
-                    )
-                )?;
+                writeln!(w, "  {}", paint.dim("no Servers known: add Server manifests with --context to judge placement"))?;
                 writeln!(w)?;
                 continue;
             }
             let name = |i: usize| inv.objects[facts.servers[i].obj].r#ref.name.clone();
             if p.servers.is_empty() {
-                writeln!(
-                    w,
-                    "  {}",
-                    paint.bad("no Server can host it (Seldon: ScheduleFailed)")
-                )?;
+                writeln!(w, "  {}", paint.bad("no Server can host it (Seldon: ScheduleFailed)"))?;
             } else {
                 let names: Vec<String> = p.servers.iter().map(|&i| name(i)).collect();
                 writeln!(w, "  {} {}", paint.good("can land on:"), names.join(", "))?;
                 if !p.nodes.is_empty() {
-                    let nodes: Vec<&str> = p
-                        .nodes
-                        .iter()
-                        .map(|&i| facts.nodes[i].name.as_str())
-                        .collect();
+                    let nodes: Vec<&str> = p.nodes.iter().map(|&i| facts.nodes[i].name.as_str()).collect();
                     writeln!(w, "    nodes: {}", list(&nodes))?;
                 }
             }
             for (s, rej) in &p.rejected {
                 let why: Vec<&str> = rej.iter().map(|r| r.message.as_str()).collect();
-                let closest = if p.closest == Some(*s) {
-                    " (closest)"
-                } else {
-                    ""
-                };
-                writeln!(
-                    w,
-                    "  {} {}{closest}: {}",
-                    paint.bad("✗"),
-                    name(*s),
-                    why.join("; ")
-                )?;
+                let closest = if p.closest == Some(*s) { " (closest)" } else { "" };
+                writeln!(w, "  {} {}{closest}: {}", paint.bad("✗"), name(*s), why.join("; "))?;
             }
             writeln!(w)?;
         }
@@ -400,11 +309,7 @@ pub fn human(
     if filter.server.is_none() && filter.model.is_none() {
         for wl in &facts.workloads {
             let r = &inv.objects[wl.obj].r#ref;
-            let comp = wl
-                .component
-                .as_deref()
-                .map(|c| format!(" component {c}"))
-                .unwrap_or_default();
+            let comp = wl.component.as_deref().map(|c| format!(" component {c}")).unwrap_or_default();
             writeln!(w, "{} {}{comp}", paint.bold(&r.kind), paint.bold(&short(r)))?;
             pool_lines(facts, &wl.placement, &filter.node, &paint, w)?;
             writeln!(w)?;

@@ -47,12 +47,7 @@ impl RunResult {
 }
 
 /// Evaluates every enabled policy over an inventory.
-pub fn run(
-    inv: &Inventory,
-    policies: &PolicySet,
-    cfg: &config::Loaded,
-    opts: &RunOptions,
-) -> RunResult {
+pub fn run(inv: &Inventory, policies: &PolicySet, cfg: &config::Loaded, opts: &RunOptions) -> RunResult {
     let t = std::time::Instant::now();
     let facts = Facts::compute(inv, &opts.facts);
     tracing::debug!(elapsed = ?t.elapsed(), stats = ?facts.stats, "placement facts");
@@ -60,13 +55,7 @@ pub fn run(
     let input = InputBuilder::new(inv, &facts).build(opts.mode, &opts.facts.params.all);
     tracing::debug!(elapsed = ?t.elapsed(), "input document");
     let t = std::time::Instant::now();
-    let disabled: BTreeSet<&str> = cfg
-        .config
-        .policies
-        .disable
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let disabled: BTreeSet<&str> = cfg.config.policies.disable.iter().map(String::as_str).collect();
     let enabled = |p: &crate::policy::Policy| !disabled.contains(p.info.id.as_str());
     let outcomes = policies.evaluate(&input, &enabled);
     tracing::debug!(elapsed = ?t.elapsed(), "policy evaluation");
@@ -101,11 +90,7 @@ pub fn run(
                         .iter()
                         .map(|r| {
                             let ro = r.resource.as_ref().and_then(|x| inv.find(x));
-                            let rp = r
-                                .path
-                                .as_deref()
-                                .and_then(FieldPath::parse)
-                                .unwrap_or_default();
+                            let rp = r.path.as_deref().and_then(FieldPath::parse).unwrap_or_default();
                             Related {
                                 resource: r.resource.clone(),
                                 location: ro.map(|i| inv.locate(i, &rp)).unwrap_or_default(),
@@ -157,9 +142,7 @@ pub fn run(
         if disabled.contains(pr.policy) {
             continue;
         }
-        let default = info_of(pr.policy)
-            .map(|i| i.severity)
-            .unwrap_or(Severity::Error);
+        let default = info_of(pr.policy).map(|i| i.severity).unwrap_or(Severity::Error);
         let (obj, f) = problem_finding(inv, pr, severity_of(pr.policy, default));
         all.push((obj, f));
     }
@@ -186,12 +169,7 @@ pub fn run(
         {
             continue;
         }
-        if obj.is_none()
-            && f.location
-                .file
-                .as_deref()
-                .is_some_and(|file| is_context_file(inv, file))
-        {
+        if obj.is_none() && f.location.file.as_deref().is_some_and(|file| is_context_file(inv, file)) {
             continue;
         }
         if let Some(e) = exemption(inv, obj, &f, cfg, opts) {
@@ -215,23 +193,15 @@ pub fn run(
         .iter()
         .filter_map(|f| f.text.clone().map(|t| (f.path.clone(), t)))
         .collect();
-    let enabled_count = policies
-        .policies
-        .iter()
-        .filter(|p| !disabled.contains(p.info.id.as_str()))
-        .count();
+    let enabled_count = policies.policies.iter().filter(|p| !disabled.contains(p.info.id.as_str())).count();
     RunResult {
         findings,
         exempted,
-        policies: policies
-            .policies
-            .iter()
-            .map(|p| {
-                let mut i = p.info.clone();
-                i.severity = severity_of(&i.id, i.severity);
-                i
-            })
-            .collect(),
+        policies: policies.policies.iter().map(|p| {
+            let mut i = p.info.clone();
+            i.severity = severity_of(&i.id, i.severity);
+            i
+        }).collect(),
         checked,
         sources,
         stats: Stats {
@@ -249,11 +219,7 @@ fn is_context_file(inv: &Inventory, file: &str) -> bool {
 
 fn problem_finding(inv: &Inventory, pr: &Problem, severity: Severity) -> (Option<usize>, Finding) {
     let (obj, location) = match &pr.at {
-        ProblemAt::File {
-            file,
-            document,
-            position,
-        } => (
+        ProblemAt::File { file, document, position } => (
             // A problem in a context file is dropped by its file's flag in `run`.
             None,
             Location {
@@ -313,23 +279,15 @@ fn exemption(
     {
         let meta = inv.objects[i].value.get("metadata");
         let ann = meta.and_then(|m| m.get("annotations"));
-        if let Some(list) = ann
-            .and_then(|a| a.get(IGNORE_ANNOTATION))
-            .and_then(|v| v.as_str())
-            && list
-                .split(',')
-                .map(str::trim)
-                .any(|p| p == f.policy || p == "*")
+        if let Some(list) = ann.and_then(|a| a.get(IGNORE_ANNOTATION)).and_then(|v| v.as_str())
+            && list.split(',').map(str::trim).any(|p| p == f.policy || p == "*")
         {
             let reason = ann
                 .and_then(|a| a.get(IGNORE_REASON_ANNOTATION))
                 .and_then(|v| v.as_str())
                 .unwrap_or("no reason given (placecheck.io/ignore-reason)")
                 .to_string();
-            return Some(Ok(Exemption {
-                source: "annotation",
-                reason,
-            }));
+            return Some(Ok(Exemption { source: "annotation", reason }));
         }
     }
     let mut expired = None;
@@ -341,9 +299,7 @@ fn exemption(
             || r.is_some_and(|r| {
                 e.resources.iter().any(|m| {
                     m.kind.as_deref().is_none_or(|k| k == r.kind)
-                        && m.namespace
-                            .as_deref()
-                            .is_none_or(|ns| glob_match(ns, &r.namespace))
+                        && m.namespace.as_deref().is_none_or(|ns| glob_match(ns, &r.namespace))
                         && m.name.as_deref().is_none_or(|nm| glob_match(nm, &r.name))
                 })
             });
@@ -360,10 +316,7 @@ fn exemption(
             ));
             continue;
         }
-        return Some(Ok(Exemption {
-            source: "config",
-            reason: e.reason.clone(),
-        }));
+        return Some(Ok(Exemption { source: "config", reason: e.reason.clone() }));
     }
     expired.map(Err)
 }

@@ -27,10 +27,7 @@ fn expectations(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
         let text = std::fs::read_to_string(&p).unwrap_or_default();
         for (i, line) in text.lines().enumerate() {
             if line.trim() == format!("# expect: {id}") {
-                out.insert((
-                    p.file_name().unwrap().to_string_lossy().into_owned(),
-                    i as u32 + 2,
-                ));
+                out.insert((p.file_name().unwrap().to_string_lossy().into_owned(), i as u32 + 2));
             }
         }
     }
@@ -39,20 +36,14 @@ fn expectations(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
 
 fn lint_dir(policies: &PolicySet, dir: &Path) -> Vec<placecheck::finding::Finding> {
     let loaded = source::load(
-        &[Input {
-            kind: InputKind::Path(dir.to_path_buf()),
-            context: false,
-        }],
+        &[Input { kind: InputKind::Path(dir.to_path_buf()), context: false }],
         &LoadOptions::default(),
     )
     .unwrap();
     let inv = Inventory::from_loaded(loaded);
     let opts = RunOptions {
         mode: Mode::Lint,
-        facts: FactsOptions {
-            params: Params::default(),
-            ..FactsOptions::default()
-        },
+        facts: FactsOptions { params: Params::default(), ..FactsOptions::default() },
         annotation_exemptions: true,
         today: "2026-11-29".parse().unwrap(),
     };
@@ -79,20 +70,12 @@ fn every_fixture_gives_the_expected_findings() {
                 .filter(|f| &f.policy == id)
                 .map(|f| {
                     let file = f.location.file.as_deref().map(|f| {
-                        Path::new(f)
-                            .file_name()
-                            .unwrap()
-                            .to_string_lossy()
-                            .into_owned()
+                        Path::new(f).file_name().unwrap().to_string_lossy().into_owned()
                     });
                     (file.unwrap_or_default(), f.location.line.unwrap_or(0))
                 })
                 .collect();
-            let want = if kind == "fail" {
-                expectations(&dir, id)
-            } else {
-                BTreeSet::new()
-            };
+            let want = if kind == "fail" { expectations(&dir, id) } else { BTreeSet::new() };
             if kind == "fail" && want.is_empty() {
                 failures.push(format!("{id}/fail: no `# expect: {id}` marker"));
             }
@@ -100,14 +83,7 @@ fn every_fixture_gives_the_expected_findings() {
                 let msgs: Vec<String> = findings
                     .iter()
                     .filter(|f| &f.policy == id)
-                    .map(|f| {
-                        format!(
-                            "    {}:{}: {}",
-                            f.location.file.as_deref().unwrap_or("-"),
-                            f.location.line.unwrap_or(0),
-                            f.message
-                        )
-                    })
+                    .map(|f| format!("    {}:{}: {}", f.location.file.as_deref().unwrap_or("-"), f.location.line.unwrap_or(0), f.message))
                     .collect();
                 failures.push(format!(
                     "{id}/{kind}: expected findings at {want:?}, got {got:?}\n{}",
@@ -116,11 +92,6 @@ fn every_fixture_gives_the_expected_findings() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} fixture directories disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {checked} fixture directories disagree:\n{}", failures.len(), failures.join("\n"));
     eprintln!("{checked} fixture directories agree");
 }

@@ -27,10 +27,7 @@ pub enum Mode {
 }
 
 pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let m: BTreeMap<Value, Value> = pairs
-        .into_iter()
-        .map(|(k, v)| (Value::from(k), v))
-        .collect();
+    let m: BTreeMap<Value, Value> = pairs.into_iter().map(|(k, v)| (Value::from(k), v)).collect();
     Value::from(m)
 }
 
@@ -104,32 +101,15 @@ impl<'a> InputBuilder<'a> {
         v
     }
 
-    fn origin(
-        &self,
-        server_obj: usize,
-        config_obj: Option<usize>,
-        o: Option<&seldon::Origin>,
-    ) -> Value {
+    fn origin(&self, server_obj: usize, config_obj: Option<usize>, o: Option<&seldon::Origin>) -> Value {
         match o {
             Some(o) if o.side == seldon::Side::ServerConfig => match config_obj {
-                Some(c) => obj([
-                    ("resource", self.refs[c].clone()),
-                    ("path", s(&o.path.to_string())),
-                ]),
+                Some(c) => obj([("resource", self.refs[c].clone()), ("path", s(&o.path.to_string()))]),
                 // A shipped default has no manifest: point at the Server's serverConfig.
-                None => obj([
-                    ("resource", self.refs[server_obj].clone()),
-                    ("path", s("spec.serverConfig")),
-                ]),
+                None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec.serverConfig"))]),
             },
-            Some(o) => obj([
-                ("resource", self.refs[server_obj].clone()),
-                ("path", s(&o.path.to_string())),
-            ]),
-            None => obj([
-                ("resource", self.refs[server_obj].clone()),
-                ("path", s("spec")),
-            ]),
+            Some(o) => obj([("resource", self.refs[server_obj].clone()), ("path", s(&o.path.to_string()))]),
+            None => obj([("resource", self.refs[server_obj].clone()), ("path", s("spec"))]),
         }
     }
 
@@ -140,11 +120,7 @@ impl<'a> InputBuilder<'a> {
         }
         let nodes = self.node_list(&p.fits);
         let facts = self.facts;
-        let mut pools: Vec<&str> = p
-            .fits
-            .iter()
-            .map(|&i| facts.pools[facts.nodes[i].pool].id.as_str())
-            .collect();
+        let mut pools: Vec<&str> = p.fits.iter().map(|&i| facts.pools[facts.nodes[i].pool].id.as_str()).collect();
         pools.dedup();
         pools.sort();
         pools.dedup();
@@ -166,9 +142,7 @@ impl<'a> InputBuilder<'a> {
         let mut by_pool: BTreeMap<(&str, &str, &Vec<String>, &str), usize> = BTreeMap::new();
         for (i, u) in p.rejected.iter() {
             let pool = facts.pools[facts.nodes[*i].pool].id.as_str();
-            *by_pool
-                .entry((pool, u.plugin, &u.reasons, u.detail.as_str()))
-                .or_default() += 1;
+            *by_pool.entry((pool, u.plugin, &u.reasons, u.detail.as_str())).or_default() += 1;
         }
         let rejected_pools: Vec<Value> = by_pool
             .into_iter()
@@ -200,14 +174,7 @@ impl<'a> InputBuilder<'a> {
             ("server", s(server_name)),
             ("reasons", arr(r.iter().map(|x| s(&x.message)).collect())),
             ("codes", arr(r.iter().map(|x| s(x.code)).collect())),
-            (
-                "missing",
-                arr(r
-                    .iter()
-                    .flat_map(|x| x.missing.iter())
-                    .map(|m| s(m))
-                    .collect()),
-            ),
+            ("missing", arr(r.iter().flat_map(|x| x.missing.iter()).map(|m| s(m)).collect())),
         ])
     }
 
@@ -216,20 +183,10 @@ impl<'a> InputBuilder<'a> {
         if let Some(v) = self.model_placements.get(&key) {
             return v.clone();
         }
-        let name = |i: usize| {
-            self.inv.objects[self.facts.servers[i].obj]
-                .r#ref
-                .name
-                .clone()
-        };
+        let name = |i: usize| self.inv.objects[self.facts.servers[i].obj].r#ref.name.clone();
         let servers = arr(p.servers.iter().map(|&i| s(&name(i))).collect());
         // The closest few: enough for any message, without 50,000 × (servers) entries.
-        let rejected = arr(p
-            .rejected
-            .iter()
-            .take(MAX_REJECTED)
-            .map(|(i, r)| self.rejection(&name(*i), r))
-            .collect());
+        let rejected = arr(p.rejected.iter().take(MAX_REJECTED).map(|(i, r)| self.rejection(&name(*i), r)).collect());
         let closest = p
             .closest
             .and_then(|c| p.rejected.iter().find(|(i, _)| *i == c))
@@ -249,11 +206,7 @@ impl<'a> InputBuilder<'a> {
         v
     }
 
-    pub fn build(
-        mut self,
-        mode: Mode,
-        params: &serde_json::Map<String, serde_json::Value>,
-    ) -> Value {
+    pub fn build(mut self, mode: Mode, params: &serde_json::Map<String, serde_json::Value>) -> Value {
         let inv = self.inv;
         let facts = self.facts;
         let objects: Vec<Value> = inv
@@ -263,26 +216,12 @@ impl<'a> InputBuilder<'a> {
             .map(|(i, o)| {
                 let source = match &o.origin {
                     Origin::File { file, document, .. } => obj([
-                        (
-                            "file",
-                            s(&inv
-                                .files
-                                .get(*file)
-                                .map(|f| f.path.clone())
-                                .unwrap_or_default()),
-                        ),
+                        ("file", s(&inv.files.get(*file).map(|f| f.path.clone()).unwrap_or_default())),
                         ("document", Value::from(*document)),
                     ]),
-                    Origin::Cluster => obj([(
-                        "cluster",
-                        s(&crate::inventory::build::cluster_uri(&o.r#ref)),
-                    )]),
+                    Origin::Cluster => obj([("cluster", s(&crate::inventory::build::cluster_uri(&o.r#ref)))]),
                 };
-                obj([
-                    ("ref", self.refs[i].clone()),
-                    ("object", self.objects[i].clone()),
-                    ("source", source),
-                ])
+                obj([("ref", self.refs[i].clone()), ("object", self.objects[i].clone()), ("source", source)])
             })
             .collect();
 
@@ -295,49 +234,13 @@ impl<'a> InputBuilder<'a> {
                     ("ref", self.refs[n.obj].clone()),
                     ("object", self.objects[n.obj].clone()),
                     ("name", s(&n.name)),
-                    (
-                        "labels",
-                        Value::from(
-                            n.labels
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("labels", Value::from(n.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                     ("taints", json(&super::nodes::taints_value(n))),
-                    (
-                        "allocatable",
-                        Value::from(
-                            alloc
-                                .map(|a| {
-                                    a.iter()
-                                        .map(|(k, v)| (s(k), s(&v.0)))
-                                        .collect::<BTreeMap<_, _>>()
-                                })
-                                .unwrap_or_default(),
-                        ),
-                    ),
+                    ("allocatable", Value::from(alloc.map(|a| a.iter().map(|(k, v)| (s(k), s(&v.0))).collect::<BTreeMap<_, _>>()).unwrap_or_default())),
                     ("allocatableKnown", Value::from(n.allocatable_known)),
-                    (
-                        "unschedulable",
-                        Value::from(
-                            n.node
-                                .spec
-                                .as_ref()
-                                .and_then(|s| s.unschedulable)
-                                .unwrap_or(false),
-                        ),
-                    ),
+                    ("unschedulable", Value::from(n.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))),
                     ("pool", s(&facts.pools[n.pool].id)),
-                    (
-                        "gpus",
-                        Value::from(
-                            n.gpus
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("gpus", Value::from(n.gpus.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                     ("gpu", Value::from(n.gpu)),
                     ("controlPlane", Value::from(n.control_plane)),
                     ("dedicated", Value::from(n.dedicated)),
@@ -352,36 +255,11 @@ impl<'a> InputBuilder<'a> {
                 let first = &facts.nodes[p.nodes[0]];
                 obj([
                     ("id", s(&p.id)),
-                    (
-                        "nodes",
-                        arr(p
-                            .nodes
-                            .iter()
-                            .map(|&i| self.node_names[i].clone())
-                            .collect()),
-                    ),
+                    ("nodes", arr(p.nodes.iter().map(|&i| self.node_names[i].clone()).collect())),
                     ("size", Value::from(p.nodes.len())),
-                    (
-                        "labels",
-                        Value::from(
-                            p.labels
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("labels", Value::from(p.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                     ("taints", json(&super::nodes::taints_value(first))),
-                    (
-                        "unschedulable",
-                        Value::from(
-                            first
-                                .node
-                                .spec
-                                .as_ref()
-                                .and_then(|s| s.unschedulable)
-                                .unwrap_or(false),
-                        ),
-                    ),
+                    ("unschedulable", Value::from(first.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false))),
                     ("gpu", Value::from(first.gpu)),
                     ("controlPlane", Value::from(first.control_plane)),
                     ("dedicated", Value::from(first.dedicated)),
@@ -415,8 +293,7 @@ impl<'a> InputBuilder<'a> {
         let mut servers = Vec::with_capacity(facts.servers.len());
         for sf in &facts.servers {
             let e = &sf.effective;
-            let origin =
-                |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p));
+            let origin = |p: &FieldPath| self.origin(sf.obj, sf.config.obj, e.pod_spec.origin_of(p));
             let pod_root = FieldPath::root();
             let tolerations: Vec<Value> = sf
                 .effective
@@ -427,22 +304,11 @@ impl<'a> InputBuilder<'a> {
                 .map(|ts| {
                     ts.iter()
                         .enumerate()
-                        .map(|(i, t)| {
-                            with_field(
-                                json(t),
-                                "origin",
-                                origin(&pod_root.key("tolerations").index(i)),
-                            )
-                        })
+                        .map(|(i, t)| with_field(json(t), "origin", origin(&pod_root.key("tolerations").index(i))))
                         .collect()
                 })
                 .unwrap_or_default();
-            let node_selector = e
-                .pod_spec
-                .value
-                .get("nodeSelector")
-                .cloned()
-                .unwrap_or(serde_json::json!({}));
+            let node_selector = e.pod_spec.value.get("nodeSelector").cloned().unwrap_or(serde_json::json!({}));
             let terms_path = pod_root
                 .key("affinity")
                 .key("nodeAffinity")
@@ -454,14 +320,11 @@ impl<'a> InputBuilder<'a> {
                 .map(|ts| {
                     ts.iter()
                         .enumerate()
-                        .map(|(i, t)| {
-                            obj([("term", json(t)), ("origin", origin(&terms_path.index(i)))])
-                        })
+                        .map(|(i, t)| obj([("term", json(t)), ("origin", origin(&terms_path.index(i)))]))
                         .collect()
                 })
                 .unwrap_or_default();
-            let has_selector =
-                node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let has_selector = node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
             let origins: BTreeMap<Value, Value> = e
                 .pod_spec
                 .origins
@@ -469,12 +332,7 @@ impl<'a> InputBuilder<'a> {
                 .map(|p| (s(&p.to_string()), origin(p)))
                 .collect();
             let (replicas, min, max, scaling_error) = match &e.scaling {
-                Ok(x) => (
-                    Value::from(x.replicas),
-                    Value::from(x.min_replicas),
-                    Value::from(x.max_replicas),
-                    Value::Null,
-                ),
+                Ok(x) => (Value::from(x.replicas), Value::from(x.min_replicas), Value::from(x.max_replicas), Value::Null),
                 Err(err) => (Value::Null, Value::Null, Value::Null, s(err)),
             };
             let gpu = match e.gpu.first() {
@@ -488,30 +346,16 @@ impl<'a> InputBuilder<'a> {
             let requests: BTreeMap<Value, Value> = sf
                 .pod
                 .as_ref()
-                .map(|p| {
-                    crate::scheduling::pod_requests(p)
-                        .into_iter()
-                        .map(|(k, q)| (s(&k), s(&q.to_string())))
-                        .collect()
-                })
+                .map(|p| crate::scheduling::pod_requests(p).into_iter().map(|(k, q)| (s(&k), s(&q.to_string()))).collect())
                 .unwrap_or_default();
-            let config_ref = sf
-                .config
-                .obj
-                .map(|i| self.refs[i].clone())
-                .unwrap_or(Value::Null);
+            let config_ref = sf.config.obj.map(|i| self.refs[i].clone()).unwrap_or(Value::Null);
             let ignored: Vec<Value> = e
                 .ignored_fields
                 .iter()
                 .map(|(p, why)| obj([("path", s(&p.to_string())), ("why", s(why))]))
                 .collect();
             let placement = self.placement(&sf.placement, sf.one_replica_per_node);
-            let model_names = |ids: &[usize]| {
-                arr(ids
-                    .iter()
-                    .map(|&m| s(&inv.objects[facts.models[m].obj].r#ref.name))
-                    .collect())
-            };
+            let model_names = |ids: &[usize]| arr(ids.iter().map(|&m| s(&inv.objects[facts.models[m].obj].r#ref.name)).collect());
             let c = &sf.candidates;
             let candidates = obj([
                 ("count", Value::from(c.count)),
@@ -525,15 +369,12 @@ impl<'a> InputBuilder<'a> {
             servers.push(obj([
                 ("ref", self.refs[sf.obj].clone()),
                 ("object", self.objects[sf.obj].clone()),
-                (
-                    "serverConfig",
-                    obj([
-                        ("name", s(&sf.config.name)),
-                        ("known", Value::from(sf.config.known())),
-                        ("builtin", Value::from(sf.config.builtin)),
-                        ("ref", config_ref),
-                    ]),
-                ),
+                ("serverConfig", obj([
+                    ("name", s(&sf.config.name)),
+                    ("known", Value::from(sf.config.known())),
+                    ("builtin", Value::from(sf.config.builtin)),
+                    ("ref", config_ref),
+                ])),
                 ("podSpec", json(&e.pod_spec.value)),
                 ("origins", Value::from(origins)),
                 ("tolerations", arr(tolerations)),
@@ -541,10 +382,7 @@ impl<'a> InputBuilder<'a> {
                 ("requiredTerms", arr(terms)),
                 ("hasSelector", Value::from(has_selector)),
                 ("capabilities", strs(&e.capability_names())),
-                (
-                    "capabilitiesOrigin",
-                    self.origin(sf.obj, sf.config.obj, capabilities_origin(e).as_ref()),
-                ),
+                ("capabilitiesOrigin", self.origin(sf.obj, sf.config.obj, capabilities_origin(e).as_ref())),
                 ("replicas", replicas),
                 ("minReplicas", min),
                 ("maxReplicas", max),
@@ -552,24 +390,10 @@ impl<'a> InputBuilder<'a> {
                 ("memoryBytes", opt_num(e.capacity_bytes)),
                 ("memoryRequestBytes", opt_num(e.memory_bytes)),
                 ("overcommitPercent", Value::from(e.overcommit_percent)),
-                (
-                    "inferenceContainer",
-                    e.inference_container
-                        .as_deref()
-                        .map(s)
-                        .unwrap_or(Value::Null),
-                ),
+                ("inferenceContainer", e.inference_container.as_deref().map(s).unwrap_or(Value::Null)),
                 ("gpu", gpu),
                 ("requests", Value::from(requests)),
-                (
-                    "labels",
-                    Value::from(
-                        sf.labels
-                            .iter()
-                            .map(|(k, v)| (s(k), s(v)))
-                            .collect::<BTreeMap<_, _>>(),
-                    ),
-                ),
+                ("labels", Value::from(sf.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                 ("ignoredFields", arr(ignored)),
                 ("placement", placement),
                 ("candidateModels", candidates),
@@ -581,12 +405,7 @@ impl<'a> InputBuilder<'a> {
         for mf in &facts.models {
             let m = &mf.model;
             let (replicas, min, max, scaling_error) = match &m.scaling {
-                Ok(x) => (
-                    Value::from(x.replicas),
-                    Value::from(x.min_replicas),
-                    Value::from(x.max_replicas),
-                    Value::Null,
-                ),
+                Ok(x) => (Value::from(x.replicas), Value::from(x.min_replicas), Value::from(x.max_replicas), Value::Null),
                 Err(err) => (Value::Null, Value::Null, Value::Null, s(err)),
             };
             let (mem, mem_err) = match &m.memory_bytes {
@@ -597,18 +416,8 @@ impl<'a> InputBuilder<'a> {
             models.push(obj([
                 ("ref", self.refs[mf.obj].clone()),
                 ("object", self.objects[mf.obj].clone()),
-                (
-                    "requirements",
-                    arr(m.requirements.iter().map(|r| s(&r.name)).collect()),
-                ),
-                (
-                    "requirementOrigins",
-                    arr(m
-                        .requirements
-                        .iter()
-                        .map(|r| s(&r.origin.to_string()))
-                        .collect()),
-                ),
+                ("requirements", arr(m.requirements.iter().map(|r| s(&r.name)).collect())),
+                ("requirementOrigins", arr(m.requirements.iter().map(|r| s(&r.origin.to_string())).collect())),
                 ("memoryBytes", mem),
                 ("memoryError", mem_err),
                 ("replicas", replicas),
@@ -626,33 +435,14 @@ impl<'a> InputBuilder<'a> {
 
         let mut workloads = Vec::with_capacity(facts.workloads.len());
         for w in &facts.workloads {
-            let pod_value = w
-                .path
-                .lookup(&inv.objects[w.obj].value)
-                .cloned()
-                .unwrap_or(serde_json::Value::Null);
-            let at = |p: FieldPath| {
-                obj([
-                    ("resource", self.refs[w.obj].clone()),
-                    ("path", s(&p.to_string())),
-                ])
-            };
+            let pod_value = w.path.lookup(&inv.objects[w.obj].value).cloned().unwrap_or(serde_json::Value::Null);
+            let at = |p: FieldPath| obj([("resource", self.refs[w.obj].clone()), ("path", s(&p.to_string()))]);
             let tolerations: Vec<Value> = pod_value
                 .get("tolerations")
                 .and_then(|t| t.as_array())
-                .map(|ts| {
-                    ts.iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            with_field(json(t), "origin", at(w.path.key("tolerations").index(i)))
-                        })
-                        .collect()
-                })
+                .map(|ts| ts.iter().enumerate().map(|(i, t)| with_field(json(t), "origin", at(w.path.key("tolerations").index(i)))).collect())
                 .unwrap_or_default();
-            let node_selector = pod_value
-                .get("nodeSelector")
-                .cloned()
-                .unwrap_or(serde_json::json!({}));
+            let node_selector = pod_value.get("nodeSelector").cloned().unwrap_or(serde_json::json!({}));
             let terms_rel = FieldPath::root()
                 .key("affinity")
                 .key("nodeAffinity")
@@ -672,8 +462,7 @@ impl<'a> InputBuilder<'a> {
                         .collect()
                 })
                 .unwrap_or_default();
-            let has_selector =
-                node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
+            let has_selector = node_selector.as_object().is_some_and(|m| !m.is_empty()) || !terms.is_empty();
             let requests = crate::scheduling::pod_requests(&w.pod);
             let gpu = facts_gpu(&requests, &self.facts_gpu_resources(params));
             let placement = self.placement(&w.placement, w.one_replica_per_node);
@@ -681,33 +470,14 @@ impl<'a> InputBuilder<'a> {
                 ("ref", self.refs[w.obj].clone()),
                 ("object", self.objects[w.obj].clone()),
                 ("path", s(&w.path.to_string())),
-                (
-                    "component",
-                    w.component.as_deref().map(s).unwrap_or(Value::Null),
-                ),
-                (
-                    "labels",
-                    Value::from(
-                        w.labels
-                            .iter()
-                            .map(|(k, v)| (s(k), s(v)))
-                            .collect::<BTreeMap<_, _>>(),
-                    ),
-                ),
+                ("component", w.component.as_deref().map(s).unwrap_or(Value::Null)),
+                ("labels", Value::from(w.labels.iter().map(|(k, v)| (s(k), s(v))).collect::<BTreeMap<_, _>>())),
                 ("podSpec", json(&pod_value)),
                 ("tolerations", arr(tolerations)),
                 ("nodeSelector", json(&node_selector)),
                 ("requiredTerms", arr(terms)),
                 ("hasSelector", Value::from(has_selector)),
-                (
-                    "requests",
-                    Value::from(
-                        requests
-                            .iter()
-                            .map(|(k, q)| (s(k), s(&q.to_string())))
-                            .collect::<BTreeMap<_, _>>(),
-                    ),
-                ),
+                ("requests", Value::from(requests.iter().map(|(k, q)| (s(k), s(&q.to_string()))).collect::<BTreeMap<_, _>>())),
                 ("gpu", gpu),
                 ("placement", placement),
             ]));
@@ -715,19 +485,10 @@ impl<'a> InputBuilder<'a> {
 
         obj([
             ("version", Value::from(INPUT_VERSION)),
-            (
-                "mode",
-                s(match mode {
-                    Mode::Lint => "lint",
-                    Mode::Audit => "audit",
-                }),
-            ),
+            ("mode", s(match mode { Mode::Lint => "lint", Mode::Audit => "audit" })),
             ("nodesKnown", Value::from(facts.nodes_known())),
             ("serversKnown", Value::from(facts.servers_known())),
-            (
-                "serverConfigsKnown",
-                Value::from(facts.server_configs_known),
-            ),
+            ("serverConfigsKnown", Value::from(facts.server_configs_known)),
             ("objects", arr(objects)),
             ("nodes", arr(nodes)),
             ("nodePools", arr(pools)),
@@ -739,26 +500,16 @@ impl<'a> InputBuilder<'a> {
         ])
     }
 
-    fn facts_gpu_resources(
-        &self,
-        params: &serde_json::Map<String, serde_json::Value>,
-    ) -> Vec<String> {
+    fn facts_gpu_resources(&self, params: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
         params
             .get("gpuResources")
             .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     }
 }
 
-fn facts_gpu(
-    requests: &BTreeMap<String, crate::quantity::Quantity>,
-    gpu_resources: &[String],
-) -> Value {
+fn facts_gpu(requests: &BTreeMap<String, crate::quantity::Quantity>, gpu_resources: &[String]) -> Value {
     for r in gpu_resources {
         if let Some(q) = requests.get(r)
             && q.value() > 0
@@ -772,11 +523,7 @@ fn facts_gpu(
 /// Where the capability list comes from: the Server's `spec.capabilities` /
 /// `spec.extraCapabilities` when it sets them, else the ServerConfig's environment variable.
 fn capabilities_origin(e: &seldon::EffectiveServer) -> Option<seldon::Origin> {
-    let own = e
-        .capabilities
-        .iter()
-        .filter_map(|c| c.origin.as_ref())
-        .find(|o| o.side == seldon::Side::Server);
+    let own = e.capabilities.iter().filter_map(|c| c.origin.as_ref()).find(|o| o.side == seldon::Side::Server);
     match own {
         Some(o) => Some(seldon::Origin {
             side: o.side,
@@ -790,24 +537,10 @@ fn capabilities_origin(e: &seldon::EffectiveServer) -> Option<seldon::Origin> {
 fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
     let root = FieldPath::root();
     for list in ["containers", "initContainers"] {
-        for (i, c) in pod
-            .get(list)
-            .and_then(|c| c.as_array())
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, c) in pod.get(list).and_then(|c| c.as_array()).into_iter().flatten().enumerate() {
             for kind in ["limits", "requests"] {
-                if c.pointer(&format!("/resources/{kind}"))
-                    .and_then(|r| r.get(resource))
-                    .is_some()
-                {
-                    return root
-                        .key(list)
-                        .index(i)
-                        .key("resources")
-                        .key(kind)
-                        .key(resource);
+                if c.pointer(&format!("/resources/{kind}")).and_then(|r| r.get(resource)).is_some() {
+                    return root.key(list).index(i).key("resources").key(kind).key(resource);
                 }
             }
         }

@@ -164,15 +164,7 @@ pub fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, (FieldPath, String)> {
                 serde_path_to_error::Segment::Unknown => {}
             }
         }
-        let msg = format!(
-            "{} at {}",
-            e.inner(),
-            if p.is_root() {
-                "the top level".to_string()
-            } else {
-                p.to_string()
-            }
-        );
+        let msg = format!("{} at {}", e.inner(), if p.is_root() { "the top level".to_string() } else { p.to_string() });
         (p, msg)
     })
 }
@@ -236,7 +228,7 @@ impl Facts {
                 }
             })
             .collect();
-        let mut placer = placement::Placer::new(&nodes, opts.scheduling);
+        let mut placer = placement::Placer::new(&nodes, opts.scheduling.clone());
 
         // ServerConfigs, looked up by name in the Seldon namespace (seldon.md §1.2: the
         // operator's namespace, not the Server's). A ServerConfig without a namespace is taken
@@ -273,45 +265,16 @@ impl Facts {
                 .unwrap_or("")
                 .to_string();
             let (config_value, link) = match configs.get(&name) {
-                Some(&ci) => (
-                    Some(inv.objects[ci].value.clone()),
-                    ConfigLink {
-                        name: name.clone(),
-                        obj: Some(ci),
-                        builtin: false,
-                    },
-                ),
+                Some(&ci) => (Some(inv.objects[ci].value.clone()), ConfigLink { name: name.clone(), obj: Some(ci), builtin: false }),
                 None => match seldon::shipped_server_config(&name) {
                     Some(v) => {
-                        let v = builtin_configs
-                            .entry(name.clone())
-                            .or_insert_with(|| Arc::new(v))
-                            .clone();
-                        (
-                            Some(v),
-                            ConfigLink {
-                                name: name.clone(),
-                                obj: None,
-                                builtin: true,
-                            },
-                        )
+                        let v = builtin_configs.entry(name.clone()).or_insert_with(|| Arc::new(v)).clone();
+                        (Some(v), ConfigLink { name: name.clone(), obj: None, builtin: true })
                     }
-                    None => (
-                        None,
-                        ConfigLink {
-                            name: name.clone(),
-                            obj: None,
-                            builtin: false,
-                        },
-                    ),
+                    None => (None, ConfigLink { name: name.clone(), obj: None, builtin: false }),
                 },
             };
-            let gpu: Vec<&str> = opts
-                .params
-                .gpu_resources
-                .iter()
-                .map(String::as_str)
-                .collect();
+            let gpu: Vec<&str> = opts.params.gpu_resources.iter().map(String::as_str).collect();
             let effective = seldon::effective_server(&o.value, config_value.as_deref(), &gpu);
             // Pod template labels as the StatefulSet gets them (seldon.md §3).
             let mut labels = string_map(o.value.pointer("/metadata/labels"));
@@ -327,31 +290,16 @@ impl Facts {
                 Err((p, m)) => {
                     // Point at the field in whichever object wrote it.
                     let (idx, path) = match (effective.pod_spec.origin_of(&p), link.obj) {
-                        (Some(o), Some(ci)) if o.side == seldon::Side::ServerConfig => {
-                            (ci, o.path.clone())
-                        }
+                        (Some(o), Some(ci)) if o.side == seldon::Side::ServerConfig => (ci, o.path.clone()),
                         (Some(o), _) if o.side == seldon::Side::Server => (i, o.path.clone()),
-                        _ => (
-                            i,
-                            prefixed(&FieldPath::root().key("spec").key("podSpec"), &p),
-                        ),
+                        _ => (i, prefixed(&FieldPath::root().key("spec").key("podSpec"), &p)),
                     };
-                    raw_problems.push((
-                        idx,
-                        path,
-                        format!(
-                            "the effective pod spec of Server {} does not deserialize: {m}",
-                            o.r#ref.name
-                        ),
-                    ));
+                    raw_problems.push((idx, path, format!("the effective pod spec of Server {} does not deserialize: {m}", o.r#ref.name)));
                     None
                 }
             };
             let (placement, one_per_node) = match &pod {
-                Some(p) if link.known() => (
-                    placer.place(p),
-                    scheduling::spreads_one_per_node(p, &labels),
-                ),
+                Some(p) if link.known() => (placer.place(p), scheduling::spreads_one_per_node(p, &labels)),
                 _ => (Arc::new(Placement::unknown()), false),
             };
             let replicas = effective.scaling.as_ref().map(|s| s.replicas).unwrap_or(0);
@@ -379,21 +327,14 @@ impl Facts {
         }
         for (name, v) in builtin_configs {
             let capabilities = config_capabilities(&v, &opts.params);
-            server_configs.push(ServerConfigFact {
-                obj: None,
-                name,
-                value: v,
-                capabilities,
-            });
+            server_configs.push(ServerConfigFact { obj: None, name, value: v, capabilities });
         }
 
         let mut workloads = Vec::new();
         for i in workload_objs {
             let o = &inv.objects[i];
             for t in kinds::pod_templates(&o.r#ref.kind, &o.value) {
-                let Some(spec) = t.spec.lookup(&o.value) else {
-                    continue;
-                };
+                let Some(spec) = t.spec.lookup(&o.value) else { continue };
                 let pod: PodSpec = match typed(spec) {
                     Ok(p) => p,
                     Err((p, m)) => {
@@ -425,9 +366,7 @@ impl Facts {
             problems.push(Problem {
                 policy: "invalid-manifest",
                 message,
-                help: Some(
-                    "fix the field's type: see the Kubernetes API reference for the field".into(),
-                ),
+                help: Some("fix the field's type: see the Kubernetes API reference for the field".into()),
                 resource: Some(inv.objects[idx].r#ref.clone()),
                 at: ProblemAt::Object(idx, path),
                 related: None,
@@ -462,9 +401,7 @@ impl Facts {
 /// What a Server looks like to the Seldon scheduler.
 fn summary(inv: &Inventory, s: &ServerFact) -> seldon::ServerSummary {
     let r = &inv.objects[s.obj].r#ref;
-    let mut sum = s
-        .effective
-        .summary(&r.namespace, s.runnable_replicas, s.config.known());
+    let mut sum = s.effective.summary(&r.namespace, s.runnable_replicas, s.config.known());
     // The inventory's identity is authoritative (a namespace-less Server is in "").
     sum.namespace = r.namespace.clone();
     sum.name = r.name.clone();
@@ -483,17 +420,7 @@ fn model_shape(ns: &str, m: &seldon::ModelFacts) -> String {
     let reqs: Vec<&str> = m.requirements.iter().map(|r| r.name.as_str()).collect();
     format!(
         "{:?}",
-        (
-            ns,
-            reqs,
-            &m.memory_bytes,
-            m.scaling
-                .as_ref()
-                .map(|s| (s.replicas, s.min_replicas, s.max_replicas)),
-            &m.server,
-            m.explainer,
-            &m.problems
-        )
+        (ns, reqs, &m.memory_bytes, m.scaling.as_ref().map(|s| (s.replicas, s.min_replicas, s.max_replicas)), &m.server, m.explainer, &m.problems)
     )
 }
 
@@ -516,13 +443,8 @@ fn models(
     let mut order: Vec<usize> = (0..servers.len()).collect();
     order.sort_by(|&a, &b| summaries[a].name.cmp(&summaries[b].name));
     for i in order {
-        ns_servers
-            .entry(summaries[i].namespace.as_str())
-            .or_default()
-            .push(i);
-        by_name
-            .entry((summaries[i].namespace.as_str(), summaries[i].name.as_str()))
-            .or_insert(i);
+        ns_servers.entry(summaries[i].namespace.as_str()).or_default().push(i);
+        by_name.entry((summaries[i].namespace.as_str(), summaries[i].name.as_str())).or_insert(i);
     }
     let mut class_of: Vec<usize> = vec![0; servers.len()];
     let mut class_rep: Vec<usize> = Vec::new();
@@ -531,16 +453,7 @@ fn models(
         for (i, s) in summaries.iter().enumerate() {
             let key = format!(
                 "{:?}",
-                (
-                    &s.capabilities,
-                    s.expected_replicas,
-                    s.memory_bytes,
-                    s.overcommit_percent,
-                    s.memory_capacity_bytes,
-                    s.runnable_replicas,
-                    s.config_known,
-                    &s.agent_problem
-                )
+                (&s.capabilities, s.expected_replicas, s.memory_bytes, s.overcommit_percent, s.memory_capacity_bytes, s.runnable_replicas, s.config_known, &s.agent_problem)
             );
             class_of[i] = *by.entry(key).or_insert_with(|| {
                 class_rep.push(i);
@@ -570,10 +483,7 @@ fn models(
             let mut cands = Vec::new();
             let mut rejected = Vec::new();
             let pool: Vec<usize> = match &m.server {
-                Some(pin) => by_name
-                    .get(&(ns, pin.as_str()))
-                    .map(|&s| vec![s])
-                    .unwrap_or_default(),
+                Some(pin) => by_name.get(&(ns, pin.as_str())).map(|&s| vec![s]).unwrap_or_default(),
                 None => ns_servers.get(ns).unwrap_or(&empty).clone(),
             };
             for s in pool {
@@ -600,10 +510,8 @@ fn models(
             // Closest first; ties by name (already the order of `pool`).
             rejected.sort_by_cached_key(|(_, r)| seldon::closeness(r));
             let closest = rejected.first().map(|(s, _)| *s);
-            let mut fit_lists: Vec<*const Vec<usize>> = cands
-                .iter()
-                .map(|&c| Arc::as_ptr(&servers[c].placement.fits))
-                .collect();
+            let mut fit_lists: Vec<*const Vec<usize>> =
+                cands.iter().map(|&c| Arc::as_ptr(&servers[c].placement.fits)).collect();
             fit_lists.sort();
             fit_lists.dedup();
             let node_list = node_unions
@@ -624,10 +532,7 @@ fn models(
                 rejected,
                 closest,
                 nodes: node_list,
-                pinned_missing: m
-                    .server
-                    .as_ref()
-                    .is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
+                pinned_missing: m.server.as_ref().is_some_and(|pin| !by_name.contains_key(&(ns, pin.as_str()))),
             });
             placements.insert(key, p.clone());
             p
@@ -645,37 +550,20 @@ fn models(
 
 /// Marks GPU-asking and critical Models (per the parameters) and summarizes, per Server, the
 /// Models it is a candidate for.
-fn classify_models(
-    inv: &Inventory,
-    models: &mut [ModelFact],
-    servers: &mut [ServerFact],
-    params: &Params,
-) {
+fn classify_models(inv: &Inventory, models: &mut [ModelFact], servers: &mut [ServerFact], params: &Params) {
     let gpu_caps: BTreeSet<&str> = params
         .all
         .get("gpuCapabilities")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let critical_sel = params
-        .all
-        .get("criticalModels")
-        .cloned()
-        .unwrap_or(Value::Null);
+    let critical_sel = params.all.get("criticalModels").cloned().unwrap_or(Value::Null);
     let mut order: Vec<usize> = (0..models.len()).collect();
-    order.sort_by(|&a, &b| {
-        inv.objects[models[a].obj]
-            .r#ref
-            .cmp(&inv.objects[models[b].obj].r#ref)
-    });
+    order.sort_by(|&a, &b| inv.objects[models[a].obj].r#ref.cmp(&inv.objects[models[b].obj].r#ref));
     for &mi in &order {
         let m = &mut models[mi];
         let o = &inv.objects[m.obj];
-        m.asks_gpu = m
-            .model
-            .requirements
-            .iter()
-            .any(|r| gpu_caps.contains(r.name.trim()));
+        m.asks_gpu = m.model.requirements.iter().any(|r| gpu_caps.contains(r.name.trim()));
         let labels = string_map(o.value.pointer("/metadata/labels"));
         m.critical = selector_matches(&critical_sel, &labels);
         let push = |slot: &mut (usize, Vec<usize>)| {
@@ -707,17 +595,10 @@ pub fn selector_matches(sel: &Value, labels: &BTreeMap<String, String>) -> bool 
     if ml.is_none_or(|m| m.is_empty()) && me.is_none_or(|e| e.is_empty()) {
         return false;
     }
-    let labels_ok = ml
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
+    let labels_ok = ml.into_iter().flatten().all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
     let exprs_ok = me.into_iter().flatten().all(|e| {
         let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> = e
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let values: Vec<&str> = e.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let have = labels.get(key);
         match e.get("operator").and_then(Value::as_str).unwrap_or("") {
             "In" => have.is_some_and(|h| values.contains(&h.as_str())),

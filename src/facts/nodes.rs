@@ -78,13 +78,8 @@ pub fn build(
                 continue;
             }
         };
-        let labels: BTreeMap<String, String> = node
-            .metadata
-            .labels
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        let labels: BTreeMap<String, String> =
+            node.metadata.labels.clone().unwrap_or_default().into_iter().collect();
         let allocatable = node.status.as_ref().and_then(|s| s.allocatable.as_ref());
         let capacity = node.status.as_ref().and_then(|s| s.capacity.as_ref());
         let mut gpus = BTreeMap::new();
@@ -106,11 +101,7 @@ pub fn build(
         let hard = |t: &k8s_openapi::api::core::v1::Taint| {
             t.effect == "NoSchedule" || t.effect == "NoExecute"
         };
-        let gpu = !gpus.is_empty()
-            || params
-                .gpu_node_labels
-                .iter()
-                .any(|l| labels.contains_key(l));
+        let gpu = !gpus.is_empty() || params.gpu_node_labels.iter().any(|l| labels.contains_key(l));
         let control_plane = params
             .control_plane_taints
             .iter()
@@ -185,12 +176,7 @@ fn group_pools(nodes: &mut [NodeFact]) -> Vec<Pool> {
 
 /// The value of a node field as Rego sees it.
 pub fn taints_value(n: &NodeFact) -> Value {
-    let taints = n
-        .node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.clone())
-        .unwrap_or_default();
+    let taints = n.node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
     Value::Array(
         taints
             .iter()

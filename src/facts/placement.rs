@@ -114,9 +114,7 @@ impl<'a> Placer<'a> {
         if scheduling::reads_node_name(pod) {
             for (i, n) in self.nodes.iter().enumerate() {
                 self.checks += 1;
-                verdicts[i] = scheduling::check(pod, &n.node, &self.opts)
-                    .err()
-                    .map(Arc::new);
+                verdicts[i] = scheduling::check(pod, &n.node, &self.opts).err().map(Arc::new);
             }
         } else {
             let keys = scheduling::node_label_keys_used(pod);
@@ -170,10 +168,7 @@ fn pod_key(pod: &PodSpec) -> String {
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| {
-            n.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref());
     let requests: BTreeMap<String, String> = scheduling::pod_requests(pod)
         .into_iter()
         .map(|(k, q)| (k, q.to_string()))

@@ -68,13 +68,10 @@ impl Inventory {
             if !placement_relevant(&a.path) {
                 continue;
             }
-            let owner =
-                (first_object..self.objects.len())
-                    .rev()
-                    .find(|&i| match &self.objects[i].origin {
-                        Origin::File { base, .. } => a.path.0.starts_with(&base.0),
-                        Origin::Cluster => false,
-                    });
+            let owner = (first_object..self.objects.len()).rev().find(|&i| match &self.objects[i].origin {
+                Origin::File { base, .. } => a.path.0.starts_with(&base.0),
+                Origin::Cluster => false,
+            });
             let (resource, at) = match owner {
                 Some(i) => {
                     let base_len = match &self.objects[i].origin {
@@ -91,7 +88,10 @@ impl Inventory {
                     ProblemAt::File {
                         file: doc.file,
                         document: Some(doc.index),
-                        position: doc.positions.get(&a.path).unwrap_or(doc.start),
+                        position: doc
+                            .positions
+                            .get(&a.path)
+                            .unwrap_or(doc.start),
                     },
                 ),
             };
@@ -271,25 +271,19 @@ fn concat(base: &FieldPath, path: &FieldPath) -> FieldPath {
 /// Reads apiVersion, kind, metadata.name and metadata.namespace, or says which is missing.
 pub fn identify(value: &Value) -> Result<ObjectRef, (FieldPath, String)> {
     let root = FieldPath::root();
-    let text =
-        |v: Option<&Value>, path: FieldPath, what: &str| -> Result<String, (FieldPath, String)> {
-            match v {
-                Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-                Some(Value::String(_)) | None | Some(Value::Null) => Err((
-                    path.parent().unwrap_or_default(),
-                    format!("object has no {what}"),
-                )),
-                Some(other) => Err((
-                    path,
-                    format!("{what} must be a string, found {}", type_name(other)),
-                )),
+    let text = |v: Option<&Value>, path: FieldPath, what: &str| -> Result<String, (FieldPath, String)> {
+        match v {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                Err((path.parent().unwrap_or_default(), format!("object has no {what}")))
             }
-        };
-    let api_version = text(
-        value.get("apiVersion"),
-        root.key("apiVersion"),
-        "apiVersion",
-    )?;
+            Some(other) => Err((
+                path,
+                format!("{what} must be a string, found {}", type_name(other)),
+            )),
+        }
+    };
+    let api_version = text(value.get("apiVersion"), root.key("apiVersion"), "apiVersion")?;
     let kind = text(value.get("kind"), root.key("kind"), "kind")?;
     let meta = value.get("metadata");
     if let Some(m) = meta
@@ -315,10 +309,7 @@ pub fn identify(value: &Value) -> Result<ObjectRef, (FieldPath, String)> {
         Some(other) => {
             return Err((
                 root.key("metadata").key("namespace"),
-                format!(
-                    "metadata.namespace must be a string, found {}",
-                    type_name(other)
-                ),
+                format!("metadata.namespace must be a string, found {}", type_name(other)),
             ));
         }
     };
@@ -378,23 +369,13 @@ fn validate(r: &ObjectRef, value: &Value) -> Vec<Check> {
             match spec.and_then(|s| s.get("storageUri")) {
                 Some(Value::String(s)) if !s.is_empty() => {}
                 Some(Value::String(_)) | None | Some(Value::Null) => out.push((
-                    if spec.is_some() {
-                        root.key("spec")
-                    } else {
-                        root.clone()
-                    },
-                    format!(
-                        "Model {} has no spec.storageUri, which the Model CRD requires",
-                        r.name
-                    ),
+                    if spec.is_some() { root.key("spec") } else { root.clone() },
+                    format!("Model {} has no spec.storageUri, which the Model CRD requires", r.name),
                     Some("set spec.storageUri to the model artifact (gs://, s3://, …)".into()),
                 )),
                 Some(other) => out.push((
                     root.key("spec").key("storageUri"),
-                    format!(
-                        "spec.storageUri must be a string, found {}",
-                        type_name(other)
-                    ),
+                    format!("spec.storageUri must be a string, found {}", type_name(other)),
                     None,
                 )),
             }
@@ -408,10 +389,7 @@ fn validate(r: &ObjectRef, value: &Value) -> Vec<Check> {
                 {
                     out.push((
                         root.key("spec").key(key),
-                        format!(
-                            "spec.{key} must be a list of strings, found {}",
-                            type_name(v)
-                        ),
+                        format!("spec.{key} must be a list of strings, found {}", type_name(v)),
                         None,
                     ));
                 }
@@ -447,9 +425,7 @@ fn scaling(spec: Option<&Value>, out: &mut Vec<Check>) {
         out.push((
             FieldPath::root().key("spec").key(field),
             e,
-            Some(
-                "make minReplicas ≤ replicas ≤ maxReplicas (0 means unset for min and max)".into(),
-            ),
+            Some("make minReplicas ≤ replicas ≤ maxReplicas (0 means unset for min and max)".into()),
         ));
     }
 }
@@ -461,10 +437,7 @@ fn quantity(v: &Value, path: FieldPath, out: &mut Vec<Check>) {
         other => {
             out.push((
                 path,
-                format!(
-                    "a quantity must be a string or a number, found {}",
-                    type_name(other)
-                ),
+                format!("a quantity must be a string or a number, found {}", type_name(other)),
                 None,
             ));
             return;
@@ -492,12 +465,7 @@ fn pod_spec_quantities(value: &Value, spec_path: &FieldPath, out: &mut Vec<Check
             for kind in ["requests", "limits"] {
                 if let Some(Value::Object(m)) = c.get("resources").and_then(|r| r.get(kind)) {
                     for (k, v) in m {
-                        let p = spec_path
-                            .key(list)
-                            .index(i)
-                            .key("resources")
-                            .key(kind)
-                            .key(k);
+                        let p = spec_path.key(list).index(i).key("resources").key(kind).key(k);
                         quantity(v, p, out);
                     }
                 }
@@ -544,10 +512,7 @@ fn placement_relevant(path: &FieldPath) -> bool {
     {
         return true;
     }
-    matches!(
-        key_at(n.wrapping_sub(1)),
-        Some("modelType" | "server" | "serverConfig")
-    )
+    matches!(key_at(n.wrapping_sub(1)), Some("modelType" | "server" | "serverConfig"))
 }
 
 #[cfg(test)]
@@ -575,17 +540,8 @@ mod tests {
         assert_eq!(path.to_string(), "metadata");
         assert!(msg.contains("metadata.name"), "{msg}");
         let v: Value = serde_json::json!({"apiVersion": "v1", "kind": 3});
-        assert!(
-            identify(&v)
-                .unwrap_err()
-                .1
-                .contains("kind must be a string")
-        );
+        assert!(identify(&v).unwrap_err().1.contains("kind must be a string"));
         let v: Value = serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "a", "namespace": "x"}});
-        assert_eq!(
-            identify(&v).unwrap().namespace,
-            "",
-            "Nodes are cluster-scoped"
-        );
+        assert_eq!(identify(&v).unwrap().namespace, "", "Nodes are cluster-scoped");
     }
 }

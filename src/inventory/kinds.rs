@@ -61,15 +61,9 @@ pub fn cluster_scoped(api_version: &str, kind: &str) -> bool {
             "",
             "Node" | "Namespace" | "PersistentVolume" | "ComponentStatus"
         ) | ("node.k8s.io", "RuntimeClass")
-            | (
-                "rbac.authorization.k8s.io",
-                "ClusterRole" | "ClusterRoleBinding"
-            )
+            | ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding")
             | ("apiextensions.k8s.io", "CustomResourceDefinition")
-            | (
-                "storage.k8s.io",
-                "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment"
-            )
+            | ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment")
             | ("scheduling.k8s.io", "PriorityClass")
             | ("admissionregistration.k8s.io", _)
             | ("apiregistration.k8s.io", "APIService")
@@ -117,14 +111,7 @@ pub fn pod_templates(kind: &str, value: &serde_json::Value) -> Vec<PodTemplate> 
         ),
         "CronJob" => one(
             &["spec", "jobTemplate", "spec", "template", "spec"],
-            &[
-                "spec",
-                "jobTemplate",
-                "spec",
-                "template",
-                "metadata",
-                "labels",
-            ],
+            &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
         ),
         "Kafka" => one(
             &["spec", "kafka", "template", "pod"],

@@ -30,39 +30,27 @@ pub fn quantity(s: &str) -> anyhow::Result<Value> {
 
 /// Registers `placecheck.tolerates`, `placecheck.matches_node` and `placecheck.quantity`.
 pub fn register(e: &mut Engine, gates: &FeatureGates) {
-    let g = *gates;
+    let g = gates.clone();
     // Registration only fails for a duplicate name, which cannot happen on a fresh engine.
     let _ = e.add_extension(
         "placecheck.tolerates".into(),
         2,
         Box::new(move |args: Vec<Value>| {
-            let tolerations: Vec<k8s_openapi::api::core::v1::Toleration> = typed(
-                &args[0],
-                "placecheck.tolerates: first argument must be a list of tolerations",
-            )?;
-            let taint: k8s_openapi::api::core::v1::Taint = typed(
-                &args[1],
-                "placecheck.tolerates: second argument must be a taint",
-            )?;
-            Ok(Value::from(
-                tolerations
-                    .iter()
-                    .any(|t| scheduling::tolerates(t, &taint, &g)),
-            ))
+            let tolerations: Vec<k8s_openapi::api::core::v1::Toleration> =
+                typed(&args[0], "placecheck.tolerates: first argument must be a list of tolerations")?;
+            let taint: k8s_openapi::api::core::v1::Taint =
+                typed(&args[1], "placecheck.tolerates: second argument must be a taint")?;
+            Ok(Value::from(tolerations.iter().any(|t| scheduling::tolerates(t, &taint, &g))))
         }),
     );
     let _ = e.add_extension(
         "placecheck.matches_node".into(),
         2,
         Box::new(|args: Vec<Value>| {
-            let pod: k8s_openapi::api::core::v1::PodSpec = typed(
-                &args[0],
-                "placecheck.matches_node: first argument must be a pod spec",
-            )?;
-            let node: k8s_openapi::api::core::v1::Node = typed(
-                &args[1],
-                "placecheck.matches_node: second argument must be a Node object",
-            )?;
+            let pod: k8s_openapi::api::core::v1::PodSpec =
+                typed(&args[0], "placecheck.matches_node: first argument must be a pod spec")?;
+            let node: k8s_openapi::api::core::v1::Node =
+                typed(&args[1], "placecheck.matches_node: second argument must be a Node object")?;
             Ok(Value::from(scheduling::matches_node_affinity(&pod, &node)))
         }),
     );
@@ -72,9 +60,7 @@ pub fn register(e: &mut Engine, gates: &FeatureGates) {
         Box::new(|args: Vec<Value>| match &args[0] {
             Value::String(s) => quantity(s),
             Value::Number(_) => Ok(args[0].clone()),
-            _ => Err(anyhow::anyhow!(
-                "placecheck.quantity: argument must be a string"
-            )),
+            _ => Err(anyhow::anyhow!("placecheck.quantity: argument must be a string")),
         }),
     );
 }

@@ -142,9 +142,7 @@ pub fn read_modules(paths: &[PathBuf], with_tests: bool) -> Result<Vec<Module>, 
         if p.is_file() {
             files.push(p.clone());
         } else {
-            let walk = walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name();
+            let walk = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
             for e in walk {
                 let e = e.map_err(|e| PolicyError::Read {
                     path: p.display().to_string(),
@@ -162,9 +160,7 @@ pub fn read_modules(paths: &[PathBuf], with_tests: bool) -> Result<Vec<Module>, 
             });
         }
         for f in files {
-            let is_test = f
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with("_test.rego"));
+            let is_test = f.file_name().is_some_and(|n| n.to_string_lossy().ends_with("_test.rego"));
             if is_test && !with_tests {
                 continue;
             }
@@ -202,9 +198,7 @@ impl PolicySet {
         for m in &modules {
             engine
                 .add_policy(m.path.clone(), m.source.clone())
-                .map_err(|e| PolicyError::Compile {
-                    message: format!("{e:#}"),
-                })?;
+                .map_err(|e| PolicyError::Compile { message: format!("{e:#}") })?;
         }
         let mut set = PolicySet {
             engine,
@@ -220,9 +214,7 @@ impl PolicySet {
         let packages = self
             .engine
             .get_packages()
-            .map_err(|e| PolicyError::Compile {
-                message: format!("{e:#}"),
-            })?;
+            .map_err(|e| PolicyError::Compile { message: format!("{e:#}") })?;
         // Map package → file by scanning module headers (regorus returns packages only).
         let file_of = |pkg: &str| -> String {
             let short = pkg.trim_start_matches("data.");
@@ -231,8 +223,7 @@ impl PolicySet {
                 .find(|m| {
                     m.source.lines().any(|l| {
                         let l = l.trim();
-                        l.strip_prefix("package ")
-                            .is_some_and(|p| p.trim() == short)
+                        l.strip_prefix("package ").is_some_and(|p| p.trim() == short)
                     })
                 })
                 .map(|m| m.path.clone())
@@ -240,27 +231,20 @@ impl PolicySet {
         };
         let mut seen = std::collections::BTreeMap::new();
         for pkg in packages {
-            let Some(tail) = pkg.strip_prefix(PACKAGE_PREFIX) else {
-                continue;
-            };
+            let Some(tail) = pkg.strip_prefix(PACKAGE_PREFIX) else { continue };
             if tail.ends_with("_test") || tail.contains('.') {
                 continue;
             }
             let file = file_of(&pkg);
             // The first evaluation prepares every module: semantic errors appear here.
-            let meta =
-                self.engine
-                    .eval_rule(format!("{pkg}.meta"))
-                    .map_err(|e| PolicyError::Compile {
-                        message: format!("{e:#}"),
-                    })?;
+            let meta = self
+                .engine
+                .eval_rule(format!("{pkg}.meta"))
+                .map_err(|e| PolicyError::Compile { message: format!("{e:#}") })?;
             if meta == Value::Undefined {
                 return Err(PolicyError::Meta {
                     file,
-                    message: format!(
-                        "package {} has no `meta` rule; every policy declares meta := {{\"id\", \"severity\", \"title\", \"description\", \"remediation\"}}",
-                        pkg.trim_start_matches("data.")
-                    ),
+                    message: format!("package {} has no `meta` rule; every policy declares meta := {{\"id\", \"severity\", \"title\", \"description\", \"remediation\"}}", pkg.trim_start_matches("data.")),
                 });
             }
             let info = parse_meta(&meta, tail, &file)?;
@@ -272,10 +256,7 @@ impl PolicySet {
             }
             let rust_side = RUST_SIDE.contains(&info.id.as_str());
             let kinds = match &meta["kinds"] {
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(|k| k.as_string().ok().map(|s| s.to_string()))
-                    .collect(),
+                Value::Array(a) => a.iter().filter_map(|k| k.as_string().ok().map(|s| s.to_string())).collect(),
                 _ => Vec::new(),
             };
             self.policies.push(Policy {
@@ -296,11 +277,7 @@ impl PolicySet {
 
     /// Evaluates the `violation` set of every policy for which `enabled` is true, in parallel
     /// on clones of the prepared engine, each bounded by the timeout.
-    pub fn evaluate(
-        &self,
-        input: &Value,
-        enabled: &(dyn Fn(&Policy) -> bool + Sync),
-    ) -> Vec<Outcome> {
+    pub fn evaluate(&self, input: &Value, enabled: &(dyn Fn(&Policy) -> bool + Sync)) -> Vec<Outcome> {
         let todo: Vec<usize> = (0..self.policies.len())
             .filter(|&i| !self.policies[i].rust_side && enabled(&self.policies[i]))
             .collect();
@@ -332,14 +309,8 @@ impl PolicySet {
 
 fn describe_eval_error(err: &str, timeout: Duration) -> String {
     let lower = err.to_lowercase();
-    if lower.contains("time limit")
-        || lower.contains("timed out")
-        || lower.contains("execution time")
-    {
-        format!(
-            "evaluation stopped after {:?} (the policy time limit): {err}",
-            timeout
-        )
+    if lower.contains("time limit") || lower.contains("timed out") || lower.contains("execution time") {
+        format!("evaluation stopped after {:?} (the policy time limit): {err}", timeout)
     } else {
         format!("evaluation failed: {err}")
     }
@@ -366,11 +337,7 @@ fn parse_meta(meta: &Value, tail: &str, file: &str) -> Result<PolicyInfo, Policy
     }
     let severity = get_str(meta, "severity")
         .and_then(|s| Severity::parse(&s))
-        .ok_or_else(|| {
-            err(format!(
-                "meta.severity of {id} must be \"error\", \"warning\" or \"info\""
-            ))
-        })?;
+        .ok_or_else(|| err(format!("meta.severity of {id} must be \"error\", \"warning\" or \"info\"")))?;
     let text = |k: &str| get_str(meta, k).unwrap_or_default();
     let builtin = file.starts_with("builtin:");
     Ok(PolicyInfo {
@@ -384,11 +351,7 @@ fn parse_meta(meta: &Value, tail: &str, file: &str) -> Result<PolicyInfo, Policy
         title: text("title"),
         description: text("description"),
         remediation: text("remediation"),
-        source: if builtin {
-            "builtin".into()
-        } else {
-            file.to_string()
-        },
+        source: if builtin { "builtin".into() } else { file.to_string() },
     })
 }
 
@@ -409,12 +372,7 @@ fn parse_violations(v: &Value) -> Result<Vec<Violation>, String> {
         Value::Undefined => return Ok(Vec::new()),
         Value::Set(s) => s.iter().collect(),
         Value::Array(a) => a.iter().collect(),
-        other => {
-            return Err(format!(
-                "`violation` must be a set of objects, found {}",
-                kind_of(other)
-            ));
-        }
+        other => return Err(format!("`violation` must be a set of objects, found {}", kind_of(other))),
     };
     let mut out = Vec::new();
     for it in items {
@@ -430,17 +388,10 @@ fn parse_violations(v: &Value) -> Result<Vec<Violation>, String> {
                 continue;
             }
             Value::Object(_) => get_str(it, "msg").ok_or("a violation has no string `msg`")?,
-            other => {
-                return Err(format!(
-                    "a violation must be an object, found {}",
-                    kind_of(other)
-                ));
-            }
+            other => return Err(format!("a violation must be an object, found {}", kind_of(other))),
         };
         let severity = match get_str(it, "severity") {
-            Some(s) => Some(Severity::parse(&s).ok_or(format!(
-                "violation severity {s:?} is not error, warning or info"
-            ))?),
+            Some(s) => Some(Severity::parse(&s).ok_or(format!("violation severity {s:?} is not error, warning or info"))?),
             None => None,
         };
         let related = match &it["related"] {
