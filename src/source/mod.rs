@@ -13,6 +13,7 @@
 
 mod position;
 mod scalar;
+mod tabs;
 mod walk;
 mod yaml;
 
@@ -165,7 +166,8 @@ pub enum LoadError {
     Stdin(String),
 }
 
-/// Reads every input. Files are parsed in parallel; the result is in a deterministic order
+/// Reads every input. Files (and the `---`-separated parts of a large file) are parsed in
+/// parallel; positions are built lazily (see [`PositionIndex`]); the result is in a deterministic order
 /// (inputs in command-line order, directory contents sorted by name). A file reached twice is
 /// read once, and counts as named (not context) if any of its inputs is named.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<Loaded, LoadError> {
@@ -330,7 +332,12 @@ fn load_one(
             );
         }
     };
-    let (docs, problems) = parse_shared(id, &text, opts);
+    let (mut docs, mut problems) = parse_shared(id, &text, opts);
+    // kubectl reads JSON with a JSON decoder and YAML with go-yaml, which rejects some tabs
+    // that YAML 1.2 allows (see `tabs`).
+    if text.contains('\t') && !yaml::is_json_like(&text) {
+        tabs::report_go_yaml_tabs(id, &text, &mut docs, &mut problems);
+    }
     (file_of(Some(text)), docs, problems)
 }
 

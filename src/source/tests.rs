@@ -704,3 +704,54 @@ fn split_streams_fall_back_on_errors() {
         Some(json!("C"))
     );
 }
+
+// ---------------------------------------------------------------------------
+// Tabs go-yaml (kubectl) rejects: see `tabs.rs` for the scanner's own tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn tab_kubectl_rejects_drops_only_that_document() {
+    let t = tempfile::tempdir().unwrap();
+    let text = "kind: A\nmetadata:\n  name: a\n---\nkind: B\nmetadata:\n  name: b\n\n\t\t\t\n---\nkind: C\nmetadata:\n  name: c\n";
+    write(t.path(), "m.yaml", text.as_bytes());
+    // A JSON file keeps its tabs: kubectl reads it with a JSON decoder.
+    write(t.path(), "n.json", b"{\n\t\"kind\": \"D\"\n}\n");
+    let l = load_dir(t.path(), &opts());
+    let kinds: Vec<_> = l
+        .documents
+        .iter()
+        .map(|d| d.value["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("A"), json!("C"), json!("D")]);
+    assert_eq!(l.problems.len(), 1, "{:#?}", l.problems);
+    let p = &l.problems[0];
+    assert_eq!((p.file, p.document), (0, Some(1)));
+    assert_eq!(p.position, Position::new(9, 1));
+    assert!(
+        p.message
+            .contains("yaml: line 5: found a tab character that violates indentation"),
+        "{}",
+        p.message
+    );
+    assert!(p.help.as_deref().unwrap_or("").contains("make it empty"));
+}
+
+#[test]
+fn tab_inside_block_scalar_and_flow_is_kept() {
+    let t = tempfile::tempdir().unwrap();
+    let text = "kind: A\ndata:\n  s: |\n    a\n    \tb\n  f: [\tx,\ty]\n";
+    write(t.path(), "m.yaml", text.as_bytes());
+    let l = load_dir(t.path(), &opts());
+    assert!(l.problems.is_empty(), "{:#?}", l.problems);
+    assert_eq!(l.documents[0].value["data"]["s"], json!("a\n\tb\n"));
+    assert_eq!(l.documents[0].value["data"]["f"], json!(["x", "y"]));
+}
+
+#[test]
+fn tab_saphyr_rejects_too_is_reported_once() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "m.yaml", b"kind: A\nspec:\n\treplicas: 1\n");
+    let l = load_dir(t.path(), &opts());
+    assert_eq!(l.problems.len(), 1, "{:#?}", l.problems);
+    assert!(l.documents.is_empty());
+}

@@ -69,20 +69,21 @@ pub fn parse_shared_in(
 ) -> (Vec<Document>, Vec<LoadProblem>) {
     let json_like = is_json_like(text);
     let lazy = restartable(text).then(|| Arc::clone(text));
+    let mut parallel = None;
     if lazy.is_some() && !json_like && piece < text.len() {
         let ranges = split_at_markers(text, piece);
-        if ranges.len() > 1
-            && let Some(out) = parse_parallel(file, text, opts, &ranges, lazy.as_ref())
-        {
-            return out;
+        if ranges.len() > 1 {
+            parallel = parse_parallel(file, text, opts, &ranges, lazy.as_ref());
         }
     }
-    let mut st = Stream::new(file, opts, json_like, lazy);
-    st.run(text, Offset::START, text.len());
-    (st.documents, st.problems)
+    parallel.unwrap_or_else(|| {
+        let mut st = Stream::new(file, opts, json_like, lazy);
+        st.run(text, Offset::START, text.len());
+        (st.documents, st.problems)
+    })
 }
 
-fn is_json_like(text: &str) -> bool {
+pub(super) fn is_json_like(text: &str) -> bool {
     text.trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with(['{', '['])
