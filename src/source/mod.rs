@@ -7,6 +7,11 @@
 //! `invalid-manifest` finding) and never stops the other files; only a named path that cannot be
 //! opened at all, or a bad `--exclude` glob, is a [`LoadError`] (exit code 2).
 //!
+//! Position tables are built lazily, on the first lookup (see [`PositionIndex`]), and large
+//! multi-document files are parsed in parallel ranges (see `yaml.rs`). Where kubectl's YAML
+//! reader (go-yaml) rejects a tab that YAML 1.2 accepts, the document is reported at the tab and
+//! left out, the others of the file are kept (see `tabs.rs`).
+//!
 //! This module must not know Kubernetes kinds: the only thing it looks at is whether a
 //! document's top level has `apiVersion` or `kind` (documents with neither are skipped and
 //! counted). Splitting `List`s, identities and shape checks belong to `inventory`.

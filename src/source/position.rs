@@ -148,6 +148,12 @@ impl PositionIndex {
         })
     }
 
+    /// Builds the table now if it is not built yet (e.g. for many documents in parallel, before
+    /// a sequential pass that looks positions up).
+    pub fn build(&self) {
+        let _ = self.table();
+    }
+
     /// Whether the table has been built (eagerly, or by a lookup).
     pub fn is_built(&self) -> bool {
         self.table.get().is_some()

@@ -11,6 +11,27 @@
 //! are kept. A concatenated JSON stream (`{…}{…}`, NDJSON) is read the same way, without a
 //! problem, by restarting exactly where the next value begins.
 //!
+//! **Lazy positions** ([`parse_shared`], what `load` uses): a fresh parser started at a document's
+//! *restart point* reads that document exactly as the parser that came from the start of the
+//! file did. Restart points are the start of a parse (the file, or where error recovery
+//! restarted) for its first document, and the start of the `---` line of every later one (a
+//! `---` line at column 0 ends whatever came before it: YAML forbids it inside any scalar, and
+//! a flow collection or quoted scalar cut by it is a syntax error; saphyr also clears tag
+//! directives per document, and an alias to an anchor of an earlier document aborts that
+//! document). So a document keeps only its restart point, and its position table is built by
+//! reading it again, alone, on the first lookup. Documents without such a point (after a `...`
+//! with no `---`), files with `%` directives (they belong to the next document) or lone-CR line
+//! breaks (saphyr counts them as lines) are recorded while reading, as [`parse_str`] always
+//! does. A duplicate key needs the first key's line for its message: such a document is read
+//! again eagerly right away and that result is used.
+//!
+//! **Parallel ranges**: the same property lets a large stream be cut at `---` lines and the
+//! pieces parsed on all cores, document numbers shifted afterwards. If any piece hits a syntax
+//! error, abandons a document or uses aliases beyond the budget together, the file is parsed
+//! again in one sequential pass, so errors, recovery and the alias budget behave exactly as
+//! without the split. Tests check that both paths give identical documents, positions and
+//! problems on every test input, including randomly mutated ones.
+//!
 //! This module must not know Kubernetes kinds; it does not even look at `apiVersion`/`kind`.
 
 use std::collections::HashMap;
