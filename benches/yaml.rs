@@ -346,6 +346,21 @@ fn main() {
     );
     drop(docs);
 
+    // What `load` does with one large file: lazy positions, split at `---` lines, all cores.
+    let shared: std::sync::Arc<str> = yaml.as_str().into();
+    let (secs, (docs, problems)) =
+        best_of(3, || placecheck::source::parse_shared(0, &shared, &opts));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(docs.len(), ndocs);
+    report(
+        &format!("YAML parse_shared (lazy, split), {threads} threads"),
+        yaml.len(),
+        ndocs,
+        secs,
+        "",
+    );
+    drop(docs);
+
     // The same stream as 1,000 files, parsed in parallel the way `load` does it.
     let mut starts: Vec<usize> = yaml.match_indices("---\n").map(|(i, _)| i).collect();
     starts.push(yaml.len());
