@@ -3,6 +3,8 @@
 //! stream, single-threaded and split into files parsed in parallel.
 //!
 //! Run: `cargo bench --bench yaml` (optional argument: target size in MB, default 32).
+//! `cargo bench --bench yaml -- /tmp/fleet` instead times `source::load` of that directory (what
+//! `lint` does before the inventory; generate it with `placecheck-gen --out /tmp/fleet`).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -108,6 +110,38 @@ fn to_json_stream(yaml: &str) -> String {
     out
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far; 0 where unknown.
+/// Reported next to wall times because the benchmark machine is shared.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
+/// Like [`best_of`], also returning the CPU time of the fastest run.
+fn best_of_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
+    let mut best = (f64::INFINITY, 0.0);
+    let mut last = None;
+    for _ in 0..runs {
+        let c = cpu_seconds();
+        let t = Instant::now();
+        let r = f();
+        let wall = t.elapsed().as_secs_f64();
+        if wall < best.0 {
+            best = (wall, cpu_seconds() - c);
+        }
+        last = Some(r);
+    }
+    (best.0, best.1, last.expect("at least one run"))
+}
+
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::INFINITY;
     let mut last = None;
@@ -130,7 +164,143 @@ fn report(label: &str, bytes: usize, docs: usize, secs: f64, extra: &str) {
     );
 }
 
+/// Times `source::load` of a directory, and the cost of resolving every document's positions.
+fn load_dir(dir: &str) {
+    use placecheck::source::{Input, load};
+    let inputs = [Input::arg(dir, false)];
+    let opts = LoadOptions::default();
+    let (secs, cpu, loaded) = best_of_cpu(5, || load(&inputs, &opts).expect("load"));
+    let bytes: usize = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.text.as_ref().map(|t| t.len()))
+        .sum();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    report(
+        &format!("source::load {dir}"),
+        bytes,
+        loaded.documents.len(),
+        secs,
+        &format!("(CPU {:.0} ms)", cpu * 1e3),
+    );
+    // The largest file alone: eager on one thread (`parse_str`) against the loader's path
+    // (`parse_shared`: lazy positions, split at `---` lines and parsed in parallel).
+    if let Some(big) = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.text.clone())
+        .max_by_key(|t| t.len())
+    {
+        let (secs, (docs, _)) = best_of(5, || parse_str(0, &big, &opts));
+        report(
+            "largest file: parse_str (eager, 1 thread)",
+            big.len(),
+            docs.len(),
+            secs,
+            "",
+        );
+        drop(docs);
+        let (secs, cpu, (docs, _)) =
+            best_of_cpu(5, || placecheck::source::parse_shared(0, &big, &opts));
+        report(
+            "largest file: parse_shared (lazy, split)",
+            big.len(),
+            docs.len(),
+            secs,
+            &format!("(CPU {:.0} ms)", cpu * 1e3),
+        );
+        drop(docs);
+        let (secs, (docs, _)) = best_of(5, || {
+            placecheck::source::parse_shared_in(0, &big, &opts, usize::MAX)
+        });
+        report(
+            "largest file: lazy, 1 thread",
+            big.len(),
+            docs.len(),
+            secs,
+            "",
+        );
+    }
+    // Positions are lazy: what the documents with a finding cost later. The fleet has findings
+    // on about 1 document in 4; time a quarter of them on one thread, another quarter in
+    // parallel, then all.
+    let quarter = |k: usize| loaded.documents.iter().skip(k).step_by(4);
+    let t = Instant::now();
+    quarter(0).for_each(|d| d.positions.build());
+    let n = quarter(0).count();
+    report(
+        "then: positions of 1/4 of the docs, 1 thread",
+        bytes / 4,
+        n,
+        t.elapsed().as_secs_f64(),
+        "",
+    );
+    let t = Instant::now();
+    let some: Vec<_> = quarter(1).collect();
+    some.par_iter().for_each(|d| d.positions.build());
+    report(
+        &format!(
+            "then: positions of 1/4 of the docs, {} threads",
+            rayon::current_num_threads()
+        ),
+        bytes / 4,
+        some.len(),
+        t.elapsed().as_secs_f64(),
+        "",
+    );
+    let t = Instant::now();
+    let fields: usize = loaded.documents.iter().map(|d| d.positions.len()).sum();
+    report(
+        "then: positions of all other documents, 1 thread",
+        bytes / 2,
+        loaded.documents.len() / 2,
+        t.elapsed().as_secs_f64(),
+        &format!("({fields} positions in all)"),
+    );
+}
+
 fn main() {
+    // A file: eager on one thread, lazy on one thread and the loader's path (lazy, split),
+    // interleaved (the machine is shared: each gets the same conditions); best of 10 each.
+    if let Some(file) = std::env::args()
+        .skip(1)
+        .find(|a| std::path::Path::new(a).is_file())
+    {
+        let text: std::sync::Arc<str> = std::fs::read_to_string(&file).expect("read").into();
+        let opts = LoadOptions::default();
+        let mut best = [f64::INFINITY; 3];
+        let mut ndocs = 0;
+        for _ in 0..10 {
+            for (i, slot) in best.iter_mut().enumerate() {
+                let t = Instant::now();
+                let (docs, _) = match i {
+                    0 => parse_str(0, &text, &opts),
+                    1 => placecheck::source::parse_shared_in(0, &text, &opts, usize::MAX),
+                    _ => placecheck::source::parse_shared(0, &text, &opts),
+                };
+                *slot = slot.min(t.elapsed().as_secs_f64());
+                ndocs = docs.len();
+            }
+        }
+        for (label, secs) in [
+            "parse_str (eager, 1 thread)",
+            "lazy, 1 thread",
+            "parse_shared (lazy, split)",
+        ]
+        .iter()
+        .zip(best)
+        {
+            report(label, text.len(), ndocs, secs, "");
+        }
+        return;
+    }
+    if let Some(dir) = std::env::args()
+        .skip(1)
+        .find(|a| std::path::Path::new(a).is_dir())
+    {
+        load_dir(&dir);
+        return;
+    }
     let mb: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
@@ -173,6 +343,21 @@ fn main() {
         ndocs,
         secs,
         &format!("({fields} positions)"),
+    );
+    drop(docs);
+
+    // What `load` does with one large file: lazy positions, split at `---` lines, all cores.
+    let shared: std::sync::Arc<str> = yaml.as_str().into();
+    let (secs, (docs, problems)) =
+        best_of(3, || placecheck::source::parse_shared(0, &shared, &opts));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(docs.len(), ndocs);
+    report(
+        &format!("YAML parse_shared (lazy, split), {threads} threads"),
+        yaml.len(),
+        ndocs,
+        secs,
+        "",
     );
     drop(docs);
 

@@ -7,12 +7,18 @@
 //! `invalid-manifest` finding) and never stops the other files; only a named path that cannot be
 //! opened at all, or a bad `--exclude` glob, is a [`LoadError`] (exit code 2).
 //!
+//! Position tables are built lazily, on the first lookup (see [`PositionIndex`]), and large
+//! multi-document files are parsed in parallel ranges (see `yaml.rs`). Where kubectl's YAML
+//! reader (go-yaml) rejects a tab that YAML 1.2 accepts, the document is reported at the tab and
+//! left out, the others of the file are kept (see `tabs.rs`).
+//!
 //! This module must not know Kubernetes kinds: the only thing it looks at is whether a
 //! document's top level has `apiVersion` or `kind` (documents with neither are skipped and
 //! counted). Splitting `List`s, identities and shape checks belong to `inventory`.
 
 mod position;
 mod scalar;
+mod tabs;
 mod walk;
 mod yaml;
 
@@ -23,7 +29,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use position::{Position, PositionIndex};
-pub use yaml::parse_str;
+pub use yaml::{parse_shared, parse_shared_in, parse_str};
 
 use crate::path::FieldPath;
 
@@ -165,7 +171,8 @@ pub enum LoadError {
     Stdin(String),
 }
 
-/// Reads every input. Files are parsed in parallel; the result is in a deterministic order
+/// Reads every input. Files (and the `---`-separated parts of a large file) are parsed in
+/// parallel; positions are built lazily (see [`PositionIndex`]); the result is in a deterministic order
 /// (inputs in command-line order, directory contents sorted by name). A file reached twice is
 /// read once, and counts as named (not context) if any of its inputs is named.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<Loaded, LoadError> {
@@ -330,7 +337,12 @@ fn load_one(
             );
         }
     };
-    let (docs, problems) = parse_str(id, &text, opts);
+    let (mut docs, mut problems) = parse_shared(id, &text, opts);
+    // kubectl reads JSON with a JSON decoder and YAML with go-yaml, which rejects some tabs
+    // that YAML 1.2 allows (see `tabs`).
+    if text.contains('\t') && !yaml::is_json_like(&text) {
+        tabs::report_go_yaml_tabs(id, &text, &mut docs, &mut problems);
+    }
     (file_of(Some(text)), docs, problems)
 }
 

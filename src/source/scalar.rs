@@ -16,19 +16,26 @@ use serde_json::{Number, Value};
 /// Numbers JSON cannot hold (`.inf`, `.nan`, `1e400`) stay strings; integers beyond
 /// `i64`/`u64` become `f64`.
 pub(crate) fn resolve_plain(s: &str) -> Value {
+    resolve_plain_special(s).unwrap_or_else(|| Value::String(s.to_owned()))
+}
+
+/// [`resolve_plain`] when the scalar is not a string (null, boolean, number); `None` means the
+/// value is the text itself (the caller moves it into the value, saving a copy).
+pub(crate) fn resolve_plain_special(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let Some(first) = s.bytes().next() else {
-        return Value::Null;
-    };
+    let first = *s.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::String(s.to_owned());
+        return None;
     }
-    core_number(s).unwrap_or_else(|| Value::String(s.to_owned()))
+    match core_number(s)? {
+        Value::String(_) => None,
+        v => Some(v),
+    }
 }
 
 /// The number a plain scalar denotes under the core schema, if any.
@@ -152,11 +159,12 @@ pub(crate) fn resolve_tagged(suffix: &str, s: &str, plain: bool) -> Value {
 }
 
 /// How go-yaml v2 (Kubernetes) reads a plain scalar, when that differs from the core-schema value
-/// `core`: returns a description such as "the boolean true" or "the integer 511 (octal)".
+/// `core` (`None`: the core value is the string `s` itself): returns a description such as
+/// "the boolean true" or "the integer 511 (octal)".
 ///
 /// go-yaml v2 does not implement YAML 1.1 sexagesimal numbers (`1:30` stays a string there) and
 /// reads timestamps into `interface{}` as strings, so neither is reported.
-pub(crate) fn kubernetes_reading(s: &str, core: &Value) -> Option<String> {
+pub(crate) fn kubernetes_reading(s: &str, core: Option<&Value>) -> Option<String> {
     let first = *s.as_bytes().first()?;
     match first {
         b'y' | b'Y' | b'n' | b'N' | b'o' | b'O' => {
@@ -165,15 +173,15 @@ pub(crate) fn kubernetes_reading(s: &str, core: &Value) -> Option<String> {
                 "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => false,
                 _ => return None,
             };
-            return (core != &Value::Bool(b)).then(|| format!("the boolean {b}"));
+            return (core != Some(&Value::Bool(b))).then(|| format!("the boolean {b}"));
         }
         b'0'..=b'9' | b'-' | b'+' | b'.' => {}
         _ => return None,
     }
     let plain: String = s.chars().filter(|&c| c != '_').collect();
     if let Some((v, base)) = go_parse_int(&plain) {
-        let same =
-            core.as_i64().map(i128::from) == Some(v) || core.as_u64().map(i128::from) == Some(v);
+        let same = core.and_then(Value::as_i64).map(i128::from) == Some(v)
+            || core.and_then(Value::as_u64).map(i128::from) == Some(v);
         if same {
             return None;
         }
@@ -187,7 +195,7 @@ pub(crate) fn kubernetes_reading(s: &str, core: &Value) -> Option<String> {
     }
     if is_core_float(&plain) {
         let f: f64 = plain.parse().ok()?;
-        if core.as_f64() == Some(f) || !f.is_finite() {
+        if core.and_then(Value::as_f64) == Some(f) || !f.is_finite() {
             return None;
         }
         return Some(format!("the number {f}"));
@@ -269,7 +277,7 @@ mod tests {
 
     #[test]
     fn kubernetes_readings() {
-        let k = |s: &str| kubernetes_reading(s, &resolve_plain(s));
+        let k = |s: &str| kubernetes_reading(s, resolve_plain_special(s).as_ref());
         assert_eq!(k("yes").as_deref(), Some("the boolean true"));
         assert_eq!(k("Off").as_deref(), Some("the boolean false"));
         assert_eq!(k("y").as_deref(), Some("the boolean true"));

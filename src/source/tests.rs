@@ -11,8 +11,61 @@ fn opts() -> LoadOptions {
     LoadOptions::default()
 }
 
+/// Parses with [`parse_str`] (eager positions), and checks that the loader's path
+/// ([`parse_shared`]: lazy positions, split at `---` lines and parsed in parallel) gives exactly
+/// the same documents, positions and problems; returns the lazy result.
 fn parse(text: &str) -> (Vec<Document>, Vec<LoadProblem>) {
-    parse_str(0, text, &opts())
+    parse_with(text, &opts())
+}
+
+fn parse_with(text: &str, o: &LoadOptions) -> (Vec<Document>, Vec<LoadProblem>) {
+    let eager = parse_str(0, text, o);
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
+    for piece in [usize::MAX, 1, 40] {
+        let lazy = yaml::parse_shared_in(0, &shared, o, piece);
+        assert_same(&eager, &lazy, piece);
+    }
+    yaml::parse_shared_in(0, &shared, o, 1)
+}
+
+type Snapshot = (
+    usize,
+    Position,
+    serde_json::Value,
+    Vec<AmbiguousScalar>,
+    Position,
+    Vec<(String, Position)>,
+);
+
+fn snapshot(docs: &[Document]) -> Vec<Snapshot> {
+    docs.iter()
+        .map(|d| {
+            (
+                d.index,
+                d.start,
+                d.value.clone(),
+                d.ambiguous.clone(),
+                d.positions.root(),
+                d.positions
+                    .iter()
+                    .map(|(k, p)| (k.to_string(), p))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn assert_same(
+    eager: &(Vec<Document>, Vec<LoadProblem>),
+    lazy: &(Vec<Document>, Vec<LoadProblem>),
+    piece: usize,
+) {
+    assert_eq!(eager.1, lazy.1, "problems differ (piece {piece})");
+    assert_eq!(
+        snapshot(&eager.0),
+        snapshot(&lazy.0),
+        "documents differ (piece {piece})"
+    );
 }
 
 fn one(text: &str) -> Document {
@@ -210,7 +263,7 @@ fn anchors_aliases_and_merge_keys() {
 }
 
 fn single_problem(text: &str, o: &LoadOptions) -> (Vec<Document>, LoadProblem) {
-    let (docs, mut problems) = parse_str(0, text, o);
+    let (docs, mut problems) = parse_with(text, o);
     assert_eq!(problems.len(), 1, "{problems:#?}");
     (docs, problems.remove(0))
 }
@@ -292,8 +345,9 @@ fn alias_bomb_is_a_problem() {
     }
     text.push_str("---\nkind: After\n");
     let start = std::time::Instant::now();
-    let (docs, p) = single_problem(&text, &opts());
+    let _ = parse_str(0, &text, &opts());
     assert!(start.elapsed().as_secs() < 5);
+    let (docs, p) = single_problem(&text, &opts());
     assert!(p.message.contains("alias bomb"), "{}", p.message);
     assert!(p.position.line >= 6 && p.position.line <= 11, "{p:?}");
     assert_eq!(docs.len(), 1);
@@ -581,4 +635,123 @@ fn mutated_inputs_never_panic_or_hang() {
             "{text:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// The loader's path: lazy positions and parallel ranges (`parse_shared`)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn lazy_positions_are_built_on_first_lookup() {
+    let text: std::sync::Arc<str> =
+        "kind: A\nmetadata:\n  name: a\n---\nkind: B\nmetadata:\n  name: b\n".into();
+    let (docs, problems) = parse_shared(0, &text, &opts());
+    assert!(problems.is_empty());
+    assert_eq!(docs.len(), 2);
+    assert!(docs.iter().all(|d| !d.positions.is_built()));
+    // The root does not need the table.
+    assert_eq!(docs[1].positions.root(), Position::new(5, 1));
+    assert!(!docs[1].positions.is_built());
+    assert_eq!(pos_of(&docs[1], "metadata.name"), Some((7, 3)));
+    assert!(docs[1].positions.is_built());
+    assert!(!docs[0].positions.is_built());
+}
+
+#[test]
+fn split_streams_read_like_one() {
+    // Markers in every shape the splitter and the restart points must respect: comments and
+    // `...` between documents, an explicit end followed by a bare document, indented `---`
+    // inside block scalars, an empty document, a duplicate key (eager re-read) in the middle,
+    // a `---` with content on its line, and CRLF line breaks.
+    let text = "# head\nkind: A\nspec: |\n  ---\n  text\n...\nkind: Bare\n---\n\n---\n# c\nkind: C\nx: 1\nx: 2\n--- {kind: D, y: [1, 2]}\n---\nkind: E\nnote: >\n  a\n  --- b\n";
+    let (docs, problems) = parse(text);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].document, Some(3));
+    assert!(problems[0].message.contains("first defined at line 13"));
+    let kinds: Vec<_> = docs.iter().map(|d| d.value["kind"].clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            json!("A"),
+            json!("Bare"),
+            json!("C"),
+            json!("D"),
+            json!("E")
+        ]
+    );
+    assert_eq!(
+        docs.iter().map(|d| d.index).collect::<Vec<_>>(),
+        [0, 1, 3, 4, 5]
+    );
+    let crlf = text.replace('\n', "\r\n");
+    let (docs, problems) = parse(&crlf);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(pos_of(&docs[3], "y[1]"), Some((15, 22)));
+    // Directives make every document eager (a `%TAG` belongs to the document after it).
+    let (docs, _) = parse("%YAML 1.2\n---\nkind: A\n---\nkind: B\n");
+    assert_eq!(docs.len(), 2);
+}
+
+#[test]
+fn split_streams_fall_back_on_errors() {
+    // An unclosed quote swallows the next marker line: the split would read it differently, so
+    // the whole stream is read in sequence.
+    let text = "kind: A\nx: \"open\n---\nkind: B\n---\nkind: C\n";
+    let (docs, problems) = parse(text);
+    assert!(!problems.is_empty());
+    assert_eq!(
+        docs.last().map(|d| d.value["kind"].clone()),
+        Some(json!("C"))
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tabs go-yaml (kubectl) rejects: see `tabs.rs` for the scanner's own tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn tab_kubectl_rejects_drops_only_that_document() {
+    let t = tempfile::tempdir().unwrap();
+    let text = "kind: A\nmetadata:\n  name: a\n---\nkind: B\nmetadata:\n  name: b\n\n\t\t\t\n---\nkind: C\nmetadata:\n  name: c\n";
+    write(t.path(), "m.yaml", text.as_bytes());
+    // A JSON file keeps its tabs: kubectl reads it with a JSON decoder.
+    write(t.path(), "n.json", b"{\n\t\"kind\": \"D\"\n}\n");
+    let l = load_dir(t.path(), &opts());
+    let kinds: Vec<_> = l
+        .documents
+        .iter()
+        .map(|d| d.value["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("A"), json!("C"), json!("D")]);
+    assert_eq!(l.problems.len(), 1, "{:#?}", l.problems);
+    let p = &l.problems[0];
+    assert_eq!((p.file, p.document), (0, Some(1)));
+    assert_eq!(p.position, Position::new(9, 1));
+    assert!(
+        p.message
+            .contains("yaml: line 5: found a tab character that violates indentation"),
+        "{}",
+        p.message
+    );
+    assert!(p.help.as_deref().unwrap_or("").contains("make it empty"));
+}
+
+#[test]
+fn tab_inside_block_scalar_and_flow_is_kept() {
+    let t = tempfile::tempdir().unwrap();
+    let text = "kind: A\ndata:\n  s: |\n    a\n    \tb\n  f: [\tx,\ty]\n";
+    write(t.path(), "m.yaml", text.as_bytes());
+    let l = load_dir(t.path(), &opts());
+    assert!(l.problems.is_empty(), "{:#?}", l.problems);
+    assert_eq!(l.documents[0].value["data"]["s"], json!("a\n\tb\n"));
+    assert_eq!(l.documents[0].value["data"]["f"], json!(["x", "y"]));
+}
+
+#[test]
+fn tab_saphyr_rejects_too_is_reported_once() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "m.yaml", b"kind: A\nspec:\n\treplicas: 1\n");
+    let l = load_dir(t.path(), &opts());
+    assert_eq!(l.problems.len(), 1, "{:#?}", l.problems);
+    assert!(l.documents.is_empty());
 }
