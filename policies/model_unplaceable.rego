@@ -66,7 +66,7 @@ closest_findings := [[m, c, code, msg] |
 	p := m.placement
 	p.pinnedServerMissing == false
 	count(p.rejected) > 0
-	n := object.get(p, "rejectedCount", count(p.rejected))
+	n := max([object.get(p, "rejectedCount", 0), count(p.rejected)])
 	c := closest(p)
 	code := first_code(c)
 	msg := sprintf("no Server can host Model %q; closest is Server %q: %s%s", [m.ref.name, c.server, reasons(c), others(n, m.ref.namespace)])
