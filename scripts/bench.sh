@@ -24,10 +24,11 @@ measure() {
 }
 
 stages() {
-  "$@" -vv 2>&1 >/dev/null | sed 's/\x1b\[[0-9;]*m//g' \
-    | awk '/ (loaded|inventory|placement facts|input document|policy evaluation) /{
-        for (i = 1; i <= NF; i++) if ($i ~ /^elapsed=/) { e = $i; sub("elapsed=", "", e) }
-        m = $0; sub(/.*: /, "", m); sub(/ elapsed.*/, "", m); printf "%s=%s ", m, e }'
+  local log
+  log=$("$@" -vv 2>&1 >/dev/null | sed 's/\x1b\[[0-9;]*m//g')
+  for stage in loaded inventory "placement facts" "input document" "policy evaluation"; do
+    printf '%s %s; ' "$stage" "$(grep -m1 ": $stage " <<<"$log" | grep -o 'elapsed=[0-9.]*[a-zµ]*' | cut -d= -f2)"
+  done
   echo
 }
 
