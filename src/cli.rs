@@ -533,18 +533,7 @@ fn load_policies(
     extra: &[PathBuf],
     timeout: f64,
 ) -> Result<PolicySet, Fatal> {
-    let base = cfg
-        .path
-        .as_deref()
-        .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = cfg
-        .config
-        .policies
-        .paths
-        .iter()
-        .map(|p| base.join(p))
-        .collect();
+    let mut dirs = cfg.policy_paths();
     dirs.extend(extra.iter().cloned());
     let modules = crate::policy::read_modules(&dirs, false)?;
     let opts = EngineOptions {

@@ -108,6 +108,21 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// `policies.paths`, relative to the configuration file's directory.
+    pub fn policy_paths(&self) -> Vec<PathBuf> {
+        let base = self
+            .path
+            .as_deref()
+            .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        self.config
+            .policies
+            .paths
+            .iter()
+            .map(|p| base.join(p))
+            .collect()
+    }
+
     /// `file:line` of a key, for messages such as "exemption declared at …".
     pub fn where_is(&self, p: &FieldPath) -> String {
         match (&self.path, &self.positions) {

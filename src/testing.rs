@@ -446,18 +446,7 @@ pub struct Style {
 /// The directories to test: the arguments plus `policies.paths` (relative to the configuration
 /// file), else the current directory; each existing, each once.
 pub fn test_dirs(args: &TestArgs, cfg: &config::Loaded) -> Result<Vec<PathBuf>, TestError> {
-    let base = cfg
-        .path
-        .as_deref()
-        .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = cfg
-        .config
-        .policies
-        .paths
-        .iter()
-        .map(|p| base.join(p))
-        .collect();
+    let mut dirs = cfg.policy_paths();
     dirs.extend(args.dirs.iter().cloned());
     if dirs.is_empty() {
         dirs.push(PathBuf::from("."));

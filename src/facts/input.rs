@@ -327,15 +327,7 @@ impl<'a> InputBuilder<'a> {
                     ("ref", self.refs[n.obj].clone()),
                     ("object", self.objects[n.obj].clone()),
                     ("name", s(&n.name)),
-                    (
-                        "labels",
-                        Value::from(
-                            n.labels
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("labels", str_map(&n.labels)),
                     ("taints", json(&super::nodes::taints_value(n))),
                     (
                         "allocatable",
@@ -361,15 +353,7 @@ impl<'a> InputBuilder<'a> {
                         ),
                     ),
                     ("pool", s(&facts.pools[n.pool].id)),
-                    (
-                        "gpus",
-                        Value::from(
-                            n.gpus
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("gpus", str_map(&n.gpus)),
                     ("gpu", Value::from(n.gpu)),
                     ("controlPlane", Value::from(n.control_plane)),
                     ("dedicated", Value::from(n.dedicated)),
@@ -393,15 +377,7 @@ impl<'a> InputBuilder<'a> {
                             .collect()),
                     ),
                     ("size", Value::from(p.nodes.len())),
-                    (
-                        "labels",
-                        Value::from(
-                            p.labels
-                                .iter()
-                                .map(|(k, v)| (s(k), s(v)))
-                                .collect::<BTreeMap<_, _>>(),
-                        ),
-                    ),
+                    ("labels", str_map(&p.labels)),
                     ("taints", json(&super::nodes::taints_value(first))),
                     (
                         "unschedulable",
@@ -568,15 +544,7 @@ impl<'a> InputBuilder<'a> {
                 ),
                 ("gpu", gpu),
                 ("requests", Value::from(requests)),
-                (
-                    "labels",
-                    Value::from(
-                        sf.labels
-                            .iter()
-                            .map(|(k, v)| (s(k), s(v)))
-                            .collect::<BTreeMap<_, _>>(),
-                    ),
-                ),
+                ("labels", str_map(&sf.labels)),
                 ("ignoredFields", arr(ignored)),
                 ("placement", placement),
                 ("candidateModels", candidates),
@@ -671,15 +639,7 @@ impl<'a> InputBuilder<'a> {
                     "component",
                     w.component.as_deref().map(s).unwrap_or(Value::Null),
                 ),
-                (
-                    "labels",
-                    Value::from(
-                        w.labels
-                            .iter()
-                            .map(|(k, v)| (s(k), s(v)))
-                            .collect::<BTreeMap<_, _>>(),
-                    ),
-                ),
+                ("labels", str_map(&w.labels)),
                 ("podSpec", json(&pod_value)),
                 ("tolerations", sel.tolerations),
                 ("nodeSelector", sel.node_selector),
@@ -855,6 +815,15 @@ fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
         }
     }
     root.key("containers")
+}
+
+/// A string-to-string map (labels, node selectors) as a Rego object.
+fn str_map(m: &BTreeMap<String, String>) -> Value {
+    Value::from(
+        m.iter()
+            .map(|(k, v)| (s(k), s(v)))
+            .collect::<BTreeMap<_, _>>(),
+    )
 }
 
 /// A copy of an object value with one more field.
