@@ -83,12 +83,21 @@ fn summary(report: &Report<'_>, paint: &Paint) -> String {
         infos,
     } = report.counts();
     let s = &report.stats;
-    let scope = format!(
-        "in {} ({}, {})",
-        plural(s.files, "file"),
-        plural(s.objects, "object"),
-        plural(s.policies, "policy"),
-    );
+    // A live audit reads no files: say what was read instead.
+    let scope = if s.files == 0 && s.objects > 0 {
+        format!(
+            "in the cluster ({}, {})",
+            plural(s.objects, "object"),
+            plural(s.policies, "policy"),
+        )
+    } else {
+        format!(
+            "in {} ({}, {})",
+            plural(s.files, "file"),
+            plural(s.objects, "object"),
+            plural(s.policies, "policy"),
+        )
+    };
     let mut line = if report.findings.is_empty() {
         format!("no findings {scope}")
     } else {
