@@ -161,32 +161,16 @@ pub struct AuditArgs {
     pub once: bool,
     #[command(flatten)]
     pub kube: KubeArgs,
-    /// Output format, optionally written to a file: `json`, `json=out.json`. Repeatable.
-    #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
-    pub format: Vec<String>,
-    /// Lowest severity that makes the exit code 1 (`never`: always 0).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
-    /// Extra policy directory or file (Rego). Repeatable; adds to `policies.paths`.
-    #[arg(long, value_name = "DIR")]
-    pub policy: Vec<PathBuf>,
-    /// Ignore placecheck.io/ignore annotations.
-    #[arg(long)]
-    pub no_annotation_exemptions: bool,
-    /// Stop a policy that runs longer than this many seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    pub policy_timeout: f64,
+    #[command(flatten)]
+    pub eval: EvalArgs,
     /// Kubernetes feature gates, e.g. TaintTolerationComparisonOperators=true.
     #[arg(long, value_name = "GATE=BOOL", value_delimiter = ',')]
     pub feature_gates: Vec<String>,
 }
 
+/// How findings are evaluated and reported (`lint` and `audit`).
 #[derive(Debug, Args)]
-pub struct LintArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
+pub struct EvalArgs {
     /// Output format, optionally written to a file: `json`, `json=out.json`. Repeatable.
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
     pub format: Vec<String>,
@@ -202,6 +186,16 @@ pub struct LintArgs {
     /// Stop a policy that runs longer than this many seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub policy_timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub eval: EvalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -581,20 +575,21 @@ fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), Fatal> {
 
 fn lint(g: &Global, a: &LintArgs) -> Result<u8, Fatal> {
     let formats: Vec<(Format, Option<PathBuf>)> = a
+        .eval
         .format
         .iter()
         .map(|f| parse_format(f))
         .collect::<Result<_, _>>()?;
     let cfg = load_config(g)?;
     let t = std::time::Instant::now();
-    let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
+    let policies = load_policies(&cfg, &a.eval.policy, a.eval.policy_timeout)?;
     tracing::debug!(elapsed = ?t.elapsed(), policies = policies.policies.len(), "policies compiled");
-    let mut opts = run_options(&cfg, &a.input, !a.no_annotation_exemptions)?;
+    let mut opts = run_options(&cfg, &a.input, !a.eval.no_annotation_exemptions)?;
     opts.list_checked = formats.iter().any(|(f, _)| *f == Format::Junit);
     let kube = a.cluster.kube();
     let inv = load_inventory(&a.input, g, kube.as_ref().map(|k| (k, &cfg)), true)?;
     let result = crate::run::run(&inv, &policies, &cfg, &opts);
-    let code = exit_code(&result, a.fail_on);
+    let code = exit_code(&result, a.eval.fail_on);
     let t = std::time::Instant::now();
     write_reports(g, &formats, &result, code)?;
     tracing::debug!(elapsed = ?t.elapsed(), "reports written");
@@ -715,26 +710,27 @@ fn audit(g: &Global, a: &AuditArgs) -> Result<u8, Fatal> {
         ));
     }
     let formats: Vec<(Format, Option<PathBuf>)> = a
+        .eval
         .format
         .iter()
         .map(|f| parse_format(f))
         .collect::<Result<_, _>>()?;
     let cfg = load_config(g)?;
-    let policies = load_policies(&cfg, &a.policy, a.policy_timeout)?;
+    let policies = load_policies(&cfg, &a.eval.policy, a.eval.policy_timeout)?;
     let opts = RunOptions {
         mode: Mode::Audit,
         facts: FactsOptions {
             scheduling: scheduling_options(&cfg, &a.feature_gates)?,
             params: Params::with_overrides(&cfg.config.parameters),
         },
-        annotation_exemptions: !a.no_annotation_exemptions,
+        annotation_exemptions: !a.eval.no_annotation_exemptions,
         today: jiff::Zoned::now().date(),
         list_checked: formats.iter().any(|(f, _)| *f == Format::Junit),
     };
     let mut inv = Inventory::default();
     add_live(&mut inv, &a.kube, &cfg, false, g)?;
     let result = crate::run::run(&inv, &policies, &cfg, &opts);
-    let code = exit_code(&result, a.fail_on);
+    let code = exit_code(&result, a.eval.fail_on);
     write_reports(g, &formats, &result, code)?;
     Ok(code)
 }
