@@ -33,3 +33,16 @@ pub use server::{
     Capability, CapabilitySource, DEFAULT_GPU_RESOURCES, EffectiveServer, MemorySource,
     effective_server,
 };
+
+/// `metadata.name` (`""` when missing) and `metadata.namespace` of a raw object.
+fn identity(object: &serde_json::Value) -> (String, Option<String>) {
+    let meta = object.get("metadata");
+    let text = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(serde_json::Value::as_str)
+    };
+    (
+        text("name").unwrap_or("").to_string(),
+        text("namespace").map(str::to_string),
+    )
+}

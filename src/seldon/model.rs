@@ -216,17 +216,10 @@ pub fn model_requirements(model: &Value) -> ModelFacts {
         }
     }
 
-    let meta = model.get("metadata");
+    let (name, namespace) = super::identity(model);
     ModelFacts {
-        name: meta
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        namespace: meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        name,
+        namespace,
         requirements,
         memory_bytes,
         scaling,

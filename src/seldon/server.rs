@@ -572,17 +572,10 @@ pub fn effective_server(
         }
     }
 
-    let meta = server.get("metadata");
+    let (name, namespace) = super::identity(server);
     EffectiveServer {
-        name: meta
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        namespace: meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        name,
+        namespace,
         server_config: spec
             .get("serverConfig")
             .and_then(Value::as_str)
