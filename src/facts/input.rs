@@ -421,20 +421,19 @@ impl<'a> InputBuilder<'a> {
             .collect();
 
         // Live pods by (namespace, Server name); offline there are none.
-        let mut pods_of: HashMap<(&str, &str), Vec<Value>> = HashMap::new();
+        let mut pods_of: HashMap<(&str, &str), Vec<&crate::inventory::ServerPod>> = HashMap::new();
         for p in &inv.server_pods {
             pods_of
                 .entry((p.namespace.as_str(), p.server.as_str()))
                 .or_default()
-                .push(obj([
-                    ("name", s(&p.name)),
-                    (
-                        "nodeName",
-                        p.node_name.as_deref().map(s).unwrap_or(Value::Null),
-                    ),
-                    ("phase", p.phase.as_deref().map(s).unwrap_or(Value::Null)),
-                ]));
+                .push(p);
         }
+        let node_index: HashMap<&str, usize> = facts
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
 
         let mut servers = Vec::with_capacity(facts.servers.len());
         for sf in &facts.servers {
@@ -550,10 +549,12 @@ impl<'a> InputBuilder<'a> {
                 ("candidateModels", candidates),
                 ("pods", {
                     let r = &inv.objects[sf.obj].r#ref;
-                    arr(pods_of
-                        .get(&(r.namespace.as_str(), r.name.as_str()))
-                        .cloned()
-                        .unwrap_or_default())
+                    let pods = pods_of.get(&(r.namespace.as_str(), r.name.as_str()));
+                    arr(pods
+                        .into_iter()
+                        .flatten()
+                        .map(|p| pod_value(p, &sf.placement, &node_index))
+                        .collect())
                 }),
             ]));
         }
@@ -601,13 +602,8 @@ impl<'a> InputBuilder<'a> {
                 ("asksGpu", Value::from(mf.asks_gpu)),
                 ("critical", Value::from(mf.critical)),
                 ("placement", placement),
-                (
-                    "status",
-                    match inv.objects[mf.obj].origin {
-                        Origin::Cluster => model_status(&inv.objects[mf.obj].value),
-                        Origin::File { .. } => Value::Null,
-                    },
-                ),
+                // Live objects carry a status; so do objects exported with `kubectl get -o yaml`.
+                ("status", model_status(&inv.objects[mf.obj].value)),
             ]));
         }
 
@@ -815,6 +811,42 @@ fn gpu_path(pod: &serde_json::Value, resource: &str) -> FieldPath {
         }
     }
     root.key("containers")
+}
+
+/// A live Server pod, and whether the node it runs on is one the Server's current spec allows:
+/// `nodeAllowed` is `null` when that cannot be judged (unbound pod, unknown node, no Nodes).
+fn pod_value(
+    p: &crate::inventory::ServerPod,
+    placement: &Placement,
+    nodes: &HashMap<&str, usize>,
+) -> Value {
+    let node = p.node_name.as_deref().and_then(|n| nodes.get(n).copied());
+    // Fit and reject lists are in node-index order (nodes are sorted by name).
+    let verdict = match node {
+        Some(i) if placement.nodes_known => {
+            match placement.rejected.binary_search_by_key(&i, |(n, _)| *n) {
+                Ok(k) => Some(Some(&placement.rejected[k].1)),
+                Err(_) => Some(None),
+            }
+        }
+        _ => None,
+    };
+    let (allowed, reasons, detail) = match verdict {
+        None => (Value::Null, arr(Vec::new()), s("")),
+        Some(None) => (Value::from(true), arr(Vec::new()), s("")),
+        Some(Some(u)) => (Value::from(false), strs(&u.reasons), s(&u.detail)),
+    };
+    obj([
+        ("name", s(&p.name)),
+        (
+            "nodeName",
+            p.node_name.as_deref().map(s).unwrap_or(Value::Null),
+        ),
+        ("phase", p.phase.as_deref().map(s).unwrap_or(Value::Null)),
+        ("nodeAllowed", allowed),
+        ("nodeReasons", reasons),
+        ("nodeDetail", detail),
+    ])
 }
 
 /// A string-to-string map (labels, node selectors) as a Rego object.
