@@ -16,7 +16,7 @@ use crate::facts::{FactsOptions, Params};
 use crate::finding::Severity;
 use crate::inventory::Inventory;
 use crate::policy::{EngineOptions, PolicySet};
-use crate::report::{Format, Report, ReportOptions};
+use crate::report::{Format, FormatTarget, FormatTargetError, Report, ReportOptions};
 use crate::run::{RunOptions, RunResult};
 use crate::scheduling::{FeatureGates, SchedulingOptions};
 use crate::source::{self, Input, InputKind, LoadOptions};
@@ -166,6 +166,23 @@ pub struct AuditArgs {
     /// Kubernetes feature gates, e.g. TaintTolerationComparisonOperators=true.
     #[arg(long, value_name = "GATE=BOOL", value_delimiter = ',')]
     pub feature_gates: Vec<String>,
+}
+
+impl EvalArgs {
+    /// The `--format` values, parsed (the reporters own the `KIND[=FILE]` syntax).
+    fn targets(&self) -> Result<Vec<FormatTarget>, Fatal> {
+        self.format
+            .iter()
+            .map(|f| {
+                f.parse::<FormatTarget>().map_err(|e| match e {
+                    FormatTargetError::UnknownFormat(_) => {
+                        Fatal(format!("--format {f:?} names an unknown format: {e}"))
+                    }
+                    FormatTargetError::MissingFile(_) => Fatal(e.to_string()),
+                })
+            })
+            .collect()
+    }
 }
 
 /// How findings are evaluated and reported (`lint` and `audit`).
@@ -554,38 +571,14 @@ fn run_options(
     })
 }
 
-/// `json` or `json=out.json`.
-fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), Fatal> {
-    let (kind, file) = match s.split_once('=') {
-        Some((k, f)) => (k, Some(PathBuf::from(f))),
-        None => (s, None),
-    };
-    let format = Format::from_str(kind, true).map_err(|_| {
-        let valid: Vec<String> = Format::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-            .collect();
-        Fatal(format!(
-            "unknown format {kind:?}; valid formats: {}",
-            valid.join(", ")
-        ))
-    })?;
-    Ok((format, file))
-}
-
 fn lint(g: &Global, a: &LintArgs) -> Result<u8, Fatal> {
-    let formats: Vec<(Format, Option<PathBuf>)> = a
-        .eval
-        .format
-        .iter()
-        .map(|f| parse_format(f))
-        .collect::<Result<_, _>>()?;
+    let formats = a.eval.targets()?;
     let cfg = load_config(g)?;
     let t = std::time::Instant::now();
     let policies = load_policies(&cfg, &a.eval.policy, a.eval.policy_timeout)?;
     tracing::debug!(elapsed = ?t.elapsed(), policies = policies.policies.len(), "policies compiled");
     let mut opts = run_options(&cfg, &a.input, !a.eval.no_annotation_exemptions)?;
-    opts.list_checked = formats.iter().any(|(f, _)| *f == Format::Junit);
+    opts.list_checked = formats.iter().any(|t| t.format == Format::Junit);
     let kube = a.cluster.kube();
     let inv = load_inventory(&a.input, g, kube.as_ref().map(|k| (k, &cfg)), true)?;
     let result = crate::run::run(&inv, &policies, &cfg, &opts);
@@ -609,11 +602,11 @@ pub fn exit_code(r: &RunResult, fail_on: FailOn) -> u8 {
 
 fn write_reports(
     g: &Global,
-    formats: &[(Format, Option<PathBuf>)],
+    formats: &[FormatTarget],
     r: &RunResult,
     code: u8,
 ) -> Result<(), Fatal> {
-    for (format, file) in formats {
+    for FormatTarget { format, file } in formats {
         let report = Report {
             findings: &r.findings,
             exempted: &r.exempted,
@@ -709,12 +702,7 @@ fn audit(g: &Global, a: &AuditArgs) -> Result<u8, Fatal> {
             "the continuous auditor is not implemented yet; use --once to evaluate the cluster once".into(),
         ));
     }
-    let formats: Vec<(Format, Option<PathBuf>)> = a
-        .eval
-        .format
-        .iter()
-        .map(|f| parse_format(f))
-        .collect::<Result<_, _>>()?;
+    let formats = a.eval.targets()?;
     let cfg = load_config(g)?;
     let policies = load_policies(&cfg, &a.eval.policy, a.eval.policy_timeout)?;
     let opts = RunOptions {
@@ -725,7 +713,7 @@ fn audit(g: &Global, a: &AuditArgs) -> Result<u8, Fatal> {
         },
         annotation_exemptions: !a.eval.no_annotation_exemptions,
         today: jiff::Zoned::now().date(),
-        list_checked: formats.iter().any(|(f, _)| *f == Format::Junit),
+        list_checked: formats.iter().any(|t| t.format == Format::Junit),
     };
     let mut inv = Inventory::default();
     add_live(&mut inv, &a.kube, &cfg, false, g)?;

@@ -40,38 +40,52 @@ impl Filter {
 /// The JSON document: `{version, nodesKnown, serversKnown, nodePools, servers, models, workloads}`.
 pub fn json(inv: &Inventory, facts: &Facts, filter: &Filter, params: &Params) -> serde_json::Value {
     let input = InputBuilder::new(inv, facts).build(crate::facts::input::Mode::Lint, &params.all);
-    let input = serde_json::to_value(&input).unwrap_or_default();
-    let keep = |entry: &serde_json::Value, want: &Option<String>| -> bool {
-        let r: Option<ObjectRef> = serde_json::from_value(entry["ref"].clone()).ok();
+    // Select in the Rego value, where shared lists are shared, and convert only what is kept:
+    // converting the whole fleet first would expand every node list once per Server.
+    let to_json = |v: &regorus::Value| serde_json::to_value(v).unwrap_or_default();
+    let keep = |entry: &regorus::Value, want: &Option<String>| -> bool {
+        let r: Option<ObjectRef> = serde_json::from_value(to_json(&entry["ref"])).ok();
         r.is_some_and(|r| name_matches(want, &r))
     };
-    let pick =
-        |list: &str, fields: &[&str], want: &Option<String>, skip_all: bool| -> serde_json::Value {
-            let items = input[list].as_array().cloned().unwrap_or_default();
-            serde_json::Value::Array(
-                items
-                    .into_iter()
-                    .filter(|e| if skip_all { false } else { keep(e, want) })
-                    .map(|e| {
-                        let mut m = serde_json::Map::new();
-                        for f in fields {
-                            m.insert((*f).to_string(), e[*f].clone());
-                        }
-                        if let Some(node) = &filter.node {
-                            narrow_to_node(&mut m, node);
-                        }
-                        serde_json::Value::Object(m)
-                    })
-                    .collect(),
-            )
-        };
+    let pick = |list: &str, fields: &[&str], want: &Option<String>, skip_all: bool| {
+        let items = input[list]
+            .as_array()
+            .map(|a| a.to_vec())
+            .unwrap_or_default();
+        serde_json::Value::Array(
+            items
+                .iter()
+                .filter(|e| !skip_all && keep(e, want))
+                .map(|e| {
+                    let mut m = serde_json::Map::new();
+                    for f in fields {
+                        m.insert((*f).to_string(), to_json(&e[*f]));
+                    }
+                    if let Some(node) = &filter.node {
+                        narrow_to_node(&mut m, node);
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect(),
+        )
+    };
     let only_models = filter.model.is_some() && filter.server.is_none();
     let only_servers = filter.server.is_some() && filter.model.is_none();
+    let pools: Vec<serde_json::Value> = input["nodePools"]
+        .as_array()
+        .map(|a| a.to_vec())
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            serde_json::json!({"id": to_json(&p["id"]), "nodes": to_json(&p["nodes"]), "taints": to_json(&p["taints"]),
+                "gpu": to_json(&p["gpu"]), "dedicated": to_json(&p["dedicated"]), "controlPlane": to_json(&p["controlPlane"])})
+        })
+        .collect();
     serde_json::json!({
         "version": EXPLAIN_VERSION,
-        "nodesKnown": input["nodesKnown"],
-        "serversKnown": input["serversKnown"],
-        "nodePools": input["nodePools"].as_array().map(|a| a.iter().map(|p| serde_json::json!({"id": p["id"], "nodes": p["nodes"], "taints": p["taints"], "gpu": p["gpu"], "dedicated": p["dedicated"], "controlPlane": p["controlPlane"]})).collect::<Vec<_>>()),
+        "nodesKnown": to_json(&input["nodesKnown"]),
+        "serversKnown": to_json(&input["serversKnown"]),
+        "nodePools": pools,
         "servers": pick("servers", &["ref", "serverConfig", "capabilities", "replicas", "memoryBytes", "gpu", "placement"], &filter.server, only_models),
         "models": pick("models", &["ref", "requirements", "memoryBytes", "replicas", "minReplicas", "server", "explainer", "placement"], &filter.model, only_servers),
         "workloads": pick("workloads", &["ref", "path", "component", "placement"], &None, filter.any_object()),
@@ -369,7 +383,8 @@ pub fn human(
                 )?;
             } else {
                 let names: Vec<String> = p.servers.iter().map(|&i| name(i)).collect();
-                writeln!(w, "  {} {}", paint.good("can land on:"), names.join(", "))?;
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                writeln!(w, "  {} {}", paint.good("can land on:"), list(&names))?;
                 if !p.nodes.is_empty() {
                     let nodes: Vec<&str> = p
                         .nodes

@@ -342,16 +342,7 @@ impl<'a> InputBuilder<'a> {
                         ),
                     ),
                     ("allocatableKnown", Value::from(n.allocatable_known)),
-                    (
-                        "unschedulable",
-                        Value::from(
-                            n.node
-                                .spec
-                                .as_ref()
-                                .and_then(|s| s.unschedulable)
-                                .unwrap_or(false),
-                        ),
-                    ),
+                    ("unschedulable", Value::from(n.unschedulable())),
                     ("pool", s(&facts.pools[n.pool].id)),
                     ("gpus", str_map(&n.gpus)),
                     ("gpu", Value::from(n.gpu)),
@@ -379,17 +370,7 @@ impl<'a> InputBuilder<'a> {
                     ("size", Value::from(p.nodes.len())),
                     ("labels", str_map(&p.labels)),
                     ("taints", json(&super::nodes::taints_value(first))),
-                    (
-                        "unschedulable",
-                        Value::from(
-                            first
-                                .node
-                                .spec
-                                .as_ref()
-                                .and_then(|s| s.unschedulable)
-                                .unwrap_or(false),
-                        ),
-                    ),
+                    ("unschedulable", Value::from(first.unschedulable())),
                     ("gpu", Value::from(first.gpu)),
                     ("controlPlane", Value::from(first.control_plane)),
                     ("dedicated", Value::from(first.dedicated)),

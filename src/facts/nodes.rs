@@ -48,6 +48,17 @@ pub struct NodeFact {
     pub allocatable_known: bool,
 }
 
+impl NodeFact {
+    /// `spec.unschedulable` (cordoned).
+    pub fn unschedulable(&self) -> bool {
+        self.node
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pool {
     pub id: String,
